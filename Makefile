@@ -1,0 +1,69 @@
+# Agora: `make run` serves the demo, `make test` runs the whole suite. Both create .venv on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Find a Python >= 3.12: $PYTHON if given, then python3.14..python3.12/python3 on PATH, then pyenv versions.
+define FIND_PYTHON
+ok() { "$$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }; \
+for c in "$$PYTHON" python3.14 python3.13 python3.12 python3 python; do \
+  [ -n "$$c" ] || continue; p=$$(command -v "$$c" 2>/dev/null) || continue; ok "$$p" && { echo "$$p"; exit 0; }; \
+done; \
+if command -v pyenv >/dev/null 2>&1; then \
+  root=$$(pyenv root); \
+  for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$$' | sort -t. -k1,1n -k2,2n -k3,3n -r); do \
+    p="$$root/versions/$$v/bin/python3"; ok "$$p" && { echo "$$p"; exit 0; }; \
+  done; \
+fi; exit 1
+endef
+
+.PHONY: help run test lint format clean venv demo-reset
+help:
+	@echo "make run    - install, migrate an SQLite database, load demo data, serve http://$(HOST):$(PORT)"
+	@echo "make test   - install and run the whole test suite (PostgreSQL/Redis used when reachable)"
+	@echo "make lint   - ruff check, ruff format --check, import-linter contracts"
+
+$(VENV)/.installed: pyproject.toml
+	@py=$$( $(FIND_PYTHON) ) || { \
+	  echo "Agora needs Python 3.12 or newer and none was found on PATH or through pyenv." >&2; \
+	  echo "Install one (e.g. 'apt-get install python3.12' or 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'." >&2; \
+	  exit 1; }; \
+	echo "Using $$py ($$($$py --version))"; \
+	[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { rm -rf $(VENV); "$$py" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Agora demo: http://$(HOST):$(PORT)/"
+	@echo "  Log in as alice (tenant admin, acme), bob (platform maintainer, acme), carol (developer, acme),"
+	@echo "  vera (viewer, acme), gina (admin, globex) or sam (member of both tenants)."
+	@echo "  Every demo password is: agora-demo"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(PY) -m tests.suite $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+demo-reset: venv
+	$(PY) manage.py seed_demo --reset
+
+clean:
+	rm -rf $(VENV) agora.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Catalog of platform capabilities (an Agora plugin)."""

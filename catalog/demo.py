@@ -1,0 +1,190 @@
+"""Realistic demo capabilities, created through the catalog's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog import services
+
+ACME = [
+    dict(
+        name="Kafka Topics",
+        slug="kafka-topics",
+        team="streaming",
+        category="Messaging",
+        lifecycle="ga",
+        summary="Self-service Kafka topics with schemas, ACLs and retention policies.",
+        description="Request a topic through the **topic catalogue**; schemas live in the registry.\n\n"
+        "- Retention up to 30 days\n- Avro and Protobuf schemas\n- ACLs per service account",
+        support="#platform-streaming",
+        tags=["kafka", "messaging", "streaming"],
+        links=[
+            ("docs", "Kafka handbook", "https://docs.example.com/kafka"),
+            ("getting_started", "Your first topic", "https://docs.example.com/kafka/start"),
+            ("dashboard", "Cluster health", "https://grafana.example.com/d/kafka"),
+        ],
+    ),
+    dict(
+        name="Splunk Indexes",
+        slug="splunk-indexes",
+        team="observability",
+        category="Observability",
+        lifecycle="ga",
+        summary="Dedicated Splunk indexes with retention and access per team.",
+        description="Ship logs with the universal forwarder; indexes are created per team and environment.",
+        support="#platform-observability",
+        tags=["logging", "splunk"],
+        links=[
+            ("docs", "Logging guide", "https://docs.example.com/splunk"),
+            ("runbook", "Index full runbook", "https://runbooks.example.com/splunk-index-full"),
+        ],
+    ),
+    dict(
+        name="Global DNS",
+        slug="global-dns",
+        team="network",
+        category="Networking",
+        lifecycle="ga",
+        summary="Managed DNS zones and records with GitOps change review.",
+        description="Records are managed as code; merges to main are applied within five minutes.",
+        support="#platform-network",
+        tags=["dns", "networking"],
+        links=[("repository", "dns-records repo", "https://git.example.com/network/dns-records")],
+    ),
+    dict(
+        name="Kubernetes Namespaces",
+        slug="kubernetes-namespaces",
+        team="kubernetes",
+        category="Compute",
+        lifecycle="ga",
+        summary="Namespaces on the shared clusters with quotas, RBAC and network policies.",
+        description="Each namespace comes with default quotas, a CI service account and network policies.",
+        support="#platform-k8s",
+        tags=["kubernetes", "compute"],
+        links=[
+            ("docs", "Namespaces guide", "https://docs.example.com/k8s/namespaces"),
+            ("runbook", "Pod crash-looping", "https://runbooks.example.com/k8s/crashloop"),
+        ],
+    ),
+    dict(
+        name="Helm Charts",
+        slug="helm-charts",
+        team="kubernetes",
+        category="Compute",
+        lifecycle="beta",
+        summary="Golden-path Helm charts for services, jobs and cron jobs.",
+        description="Versioned charts with sensible defaults: probes, PodDisruptionBudgets, autoscaling.",
+        support="#platform-k8s",
+        tags=["kubernetes", "helm", "golden-path"],
+        links=[("repository", "charts repo", "https://git.example.com/k8s/charts")],
+    ),
+    dict(
+        name="Secrets Vault",
+        slug="secrets-vault",
+        team="security",
+        category="Security",
+        lifecycle="ga",
+        summary="Central secrets storage with dynamic database credentials and PKI.",
+        description="Use the sidecar injector on Kubernetes or the CLI locally; never commit secrets.",
+        support="#platform-security",
+        tags=["secrets", "security"],
+        links=[
+            ("docs", "Vault guide", "https://docs.example.com/vault"),
+            ("api_reference", "Vault API", "https://docs.example.com/vault/api"),
+        ],
+    ),
+    dict(
+        name="CI Runners",
+        slug="ci-runners",
+        team="devex",
+        category="CI/CD",
+        lifecycle="ga",
+        summary="Autoscaling CI runners (Linux, ARM, GPU) for every repository.",
+        description="Runners scale to zero at night; GPU runners need a label and a budget code.",
+        support="#platform-devex",
+        tags=["ci", "cicd"],
+        links=[
+            ("docs", "CI handbook", "https://docs.example.com/ci"),
+            ("dashboard", "Queue times", "https://grafana.example.com/d/ci-queue"),
+        ],
+    ),
+    dict(
+        name="Terraform App Module",
+        slug="terraform-app-module",
+        team="devex",
+        category="Infrastructure",
+        lifecycle="beta",
+        summary="One Terraform module for an app: database, cache, queue, DNS and alerts.",
+        description="Compose the infrastructure of a service from one module with safe defaults.",
+        support="#platform-devex",
+        tags=["terraform", "golden-path", "infrastructure"],
+        links=[("repository", "terraform-app module", "https://git.example.com/devex/terraform-app")],
+    ),
+    dict(
+        name="Datadog Monitors",
+        slug="datadog-monitors",
+        team="observability",
+        category="Observability",
+        lifecycle="experimental",
+        summary="Monitors and SLOs as code, with paging routed to your rota.",
+        description="Define monitors in YAML next to your service; the pipeline syncs them to Datadog.",
+        support="#platform-observability",
+        tags=["monitoring", "slo", "datadog"],
+        links=[("docs", "Monitors as code", "https://docs.example.com/datadog")],
+    ),
+]
+
+GLOBEX = [
+    dict(
+        name="Managed PostgreSQL",
+        slug="managed-postgresql",
+        team="platform",
+        category="Data",
+        lifecycle="ga",
+        summary="PostgreSQL clusters with backups, failover and read replicas.",
+        description="Ask for a cluster in the platform channel; backups are kept for 35 days.",
+        support="#globex-platform",
+        tags=["database", "postgresql"],
+        links=[("docs", "Database guide", "https://docs.globex.example/postgres")],
+    ),
+    dict(
+        name="Feature Flags",
+        slug="feature-flags",
+        team="platform",
+        category="Delivery",
+        lifecycle="beta",
+        summary="Server- and client-side feature flags with gradual rollouts.",
+        description="SDKs for Python, Go and TypeScript.",
+        support="#globex-platform",
+        tags=["flags", "delivery"],
+        links=[("getting_started", "First flag", "https://docs.globex.example/flags/start")],
+    ),
+    dict(
+        name="Data Lake",
+        slug="data-lake",
+        team="data",
+        category="Data",
+        lifecycle="ga",
+        summary="Object-storage data lake with a catalogue and SQL query engine.",
+        description="Land data as Parquet; tables appear in the catalogue within the hour.",
+        support="#globex-data",
+        tags=["data", "analytics"],
+        links=[],
+    ),
+]
+
+
+def load(*, tenant: Any, teams: dict[str, Any]) -> None:
+    for spec in ACME if tenant.slug == "acme" else GLOBEX if tenant.slug == "globex" else []:
+        services.capability_create(
+            name=spec["name"],
+            slug=spec["slug"],
+            owner_team=teams[spec["team"]],
+            summary=spec["summary"],
+            description=spec["description"],
+            category=spec["category"],
+            lifecycle=spec["lifecycle"],
+            support_channel=spec["support"],
+            tags=spec["tags"],
+            links=spec["links"],
+        )

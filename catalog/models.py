@@ -1,0 +1,98 @@
+"""Platform capabilities: what a platform team offers, who owns it, and its state."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from portal.plugins.api import Team, TenantOwnedModel
+
+
+class Lifecycle(models.TextChoices):
+    EXPERIMENTAL = "experimental", "Experimental"
+    BETA = "beta", "Beta"
+    GA = "ga", "General availability"
+    DEPRECATED = "deprecated", "Deprecated"
+    RETIRED = "retired", "Retired"
+
+
+class Status(models.TextChoices):
+    OPERATIONAL = "operational", "Operational"
+    DEGRADED = "degraded", "Degraded"
+    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
+    MAJOR_OUTAGE = "major_outage", "Major outage"
+    MAINTENANCE = "maintenance", "Maintenance"
+
+
+class Tag(TenantOwnedModel):
+    name = models.SlugField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="uniq_tag_tenant_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Capability(TenantOwnedModel):
+    """A platform capability developers consume (Kafka topics, CI runners, DNS...)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    category = models.CharField(max_length=100, blank=True)
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.GA)
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="capabilities")
+    support_channel = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPERATIONAL)
+    status_message = models.CharField(max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(Tag, through="CapabilityTag", related_name="capabilities", blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "capabilities"
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="uniq_capability_tenant_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CapabilityTag(TenantOwnedModel):
+    """Explicit through table so tag links carry a tenant and sit behind row-level security too."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "capability", "tag"], name="uniq_capability_tag")
+        ]
+
+
+class LinkKind(models.TextChoices):
+    DOCS = "docs", "Documentation"
+    GETTING_STARTED = "getting_started", "Getting started"
+    RUNBOOK = "runbook", "Runbook"
+    REPOSITORY = "repository", "Repository"
+    DASHBOARD = "dashboard", "Dashboard"
+    API_REFERENCE = "api_reference", "API reference"
+    CHAT = "chat", "Chat channel"
+    OTHER = "other", "Other"
+
+
+class CapabilityLink(TenantOwnedModel):
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=20, choices=LinkKind.choices, default=LinkKind.DOCS)
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500)
+
+    class Meta:
+        ordering = ["kind", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} <{self.url}>"

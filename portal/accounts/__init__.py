@@ -1,0 +1,1 @@
+"""Accounts: teams inside a tenant, roles, API tokens, login."""

@@ -1,0 +1,65 @@
+"""The public API of the Agora core: the one module a plugin imports.
+
+Built-in features (catalog, requests) use exactly this surface, like any third-party package would.
+Anything not re-exported here is internal and may change without notice.
+"""
+
+from portal.accounts.models import Team, TeamMembership, TeamRole
+from portal.accounts.permissions import (
+    IsTenantAdmin,
+    IsTenantMember,
+    can_maintain,
+    can_write,
+    is_tenant_admin,
+    maintained_team_ids,
+    membership_of,
+)
+from portal.events.models import Event
+from portal.events.services import event_emit
+from portal.plugins.base import (
+    AgoraPlugin,
+    ApiRoute,
+    CapabilityPanel,
+    NavItem,
+    NotificationChannel,
+    SettingSpec,
+)
+from portal.plugins.registry import capability_panels, plugins
+from portal.tenancy.admin import TenantScopedAdmin
+from portal.tenancy.context import get_current_tenant, require_current_tenant, tenant_context
+from portal.tenancy.models import Membership, Role, Tenant, TenantOwnedModel
+from portal.ui.panels import render_capability_panels
+from portal.ui.urls import tenant_reverse
+
+__all__ = [
+    "AgoraPlugin",
+    "ApiRoute",
+    "CapabilityPanel",
+    "Event",
+    "IsTenantAdmin",
+    "IsTenantMember",
+    "Membership",
+    "NavItem",
+    "NotificationChannel",
+    "Role",
+    "SettingSpec",
+    "Team",
+    "TeamMembership",
+    "TeamRole",
+    "Tenant",
+    "TenantOwnedModel",
+    "TenantScopedAdmin",
+    "can_maintain",
+    "can_write",
+    "capability_panels",
+    "event_emit",
+    "get_current_tenant",
+    "is_tenant_admin",
+    "maintained_team_ids",
+    "membership_of",
+    "plugins",
+    "render_capability_panels",
+    "require_current_tenant",
+    "tenant_context",
+    "tenant_reverse",
+]

@@ -1,0 +1,1 @@
+"""The UI shell: base layout, navigation from plugins, tenant switcher, shared partials and core pages."""

@@ -1,0 +1,36 @@
+"""URLs: core pages, the API, admin, and every plugin's pages mounted under /t/<tenant>/<prefix>/."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal.accounts import views as account_views
+from portal.api_router import build_router
+from portal.plugins.registry import iter_plugins
+from portal.ui import views as ui_views
+
+tenant_patterns = [
+    path("", ui_views.tenant_home, name="tenant_home"),
+    path("teams/", account_views.team_list, name="team_list"),
+    path("teams/<slug:slug>/", account_views.team_detail, name="team_detail"),
+    path("tokens/", account_views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", account_views.token_revoke, name="token_revoke"),
+]
+for plugin in iter_plugins():
+    patterns = list(plugin.urlpatterns())
+    if plugin.url_prefix and patterns:
+        tenant_patterns.append(path(f"{plugin.url_prefix}/", include((patterns, plugin.name))))
+
+urlpatterns = [
+    path("", ui_views.landing, name="home"),
+    path("healthz", ui_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(build_router().urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("t/<slug:tenant_slug>/", include(tenant_patterns)),
+]

@@ -1,0 +1,1 @@
+"""Feature-request board (an Agora plugin)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AgoraHelloConfig(AppConfig):
+    name = "agora_hello"
+    label = "agora_hello"
