@@ -34,8 +34,17 @@ class Tag(TenantOwnedModel):
         return self.name
 
 
+class Visibility(models.TextChoices):
+    TENANT = "tenant", "Whole tenant"
+    TEAMS = "teams", "Only listed teams"
+
+
 class Capability(TenantOwnedModel):
-    """A platform capability developers consume (Kafka topics, CI runners, DNS...)."""
+    """A platform capability developers consume (Kafka topics, CI runners, DNS...).
+
+    `source_kind`/`source_namespace`/`source_name` identify a Backstage entity it was imported from
+    (re-import is keyed on them); empty for capabilities created in Agora.
+    """
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100)
@@ -45,6 +54,23 @@ class Capability(TenantOwnedModel):
     lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.GA)
     owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="capabilities")
     support_channel = models.CharField(max_length=200, blank=True)
+    oncall_url = models.URLField(max_length=500, blank=True, help_text="On-call / sheriff rota.")
+    contact_email = models.EmailField(blank=True)
+    slo_text = models.TextField(blank=True, help_text="SLO/SLA in words.")
+    slo_target = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text="e.g. 99.9 (percent)."
+    )
+    dependencies = models.ManyToManyField(
+        "self", through="CapabilityDependency", symmetrical=False, related_name="dependants", blank=True
+    )
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TENANT)
+    visible_to_teams = models.ManyToManyField(
+        Team, through="CapabilityVisibility", related_name="visible_capabilities", blank=True
+    )
+    source_kind = models.CharField(max_length=30, blank=True)
+    source_type = models.CharField(max_length=60, blank=True)
+    source_namespace = models.CharField(max_length=100, blank=True)
+    source_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPERATIONAL)
     status_message = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -56,10 +82,48 @@ class Capability(TenantOwnedModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "capabilities"
-        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="uniq_capability_tenant_slug")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "slug"], name="uniq_capability_tenant_slug"),
+            models.UniqueConstraint(
+                fields=["tenant", "source_kind", "source_namespace", "source_name"],
+                condition=~models.Q(source_name=""),
+                name="uniq_capability_backstage_entity",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CapabilityDependency(TenantOwnedModel):
+    """`capability` depends on `depends_on` (both in the same tenant)."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="dependency_links")
+    depends_on = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="dependant_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "capability", "depends_on"], name="uniq_capability_dep"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(capability=models.F("depends_on")), name="capability_dep_not_self"
+            ),
+        ]
+
+
+class CapabilityVisibility(TenantOwnedModel):
+    """A team allowed to see a capability whose visibility is "teams" (e.g. an early-access beta)."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="visibility_grants")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "capability", "team"], name="uniq_capability_visibility"
+            )
+        ]
 
 
 class CapabilityTag(TenantOwnedModel):
