@@ -43,32 +43,31 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_email_url(url: str) -> dict[str, object]:
-    """Map EMAIL_URL to Django's EMAIL_* settings.
+def parse_email_url(url: str) -> dict[str, dict[str, object]]:
+    """Map EMAIL_URL to Django's MAILERS setting (Django 6.1 replaced EMAIL_BACKEND and EMAIL_*).
 
     `smtp://host:port` plain SMTP, `smtp+tls://user:pass@host:587` STARTTLS, `smtp+ssl://...` implicit TLS,
-    `console://` (also the default when unset) prints mail to stdout. `?timeout=10` sets EMAIL_TIMEOUT.
+    `console://` (also the default when unset) prints mail to stdout, `locmem://` keeps it in memory.
+    `?timeout=10` sets the SMTP timeout in seconds (default 10, so a dead server cannot hang a worker).
     """
     if not url or url.startswith("console:"):
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
     if url.startswith("locmem:"):
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     parts = urlsplit(url)
     if parts.scheme not in {"smtp", "smtp+tls", "smtp+ssl"}:
         raise ImproperlyConfigured(
-            f"EMAIL_URL scheme {parts.scheme!r} is not one of smtp, smtp+tls, smtp+ssl."
+            f"EMAIL_URL scheme {parts.scheme!r} is not one of smtp, smtp+tls, smtp+ssl, console, locmem."
         )
     query = parse_qs(parts.query)
-    settings: dict[str, object] = {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port
+    options: dict[str, object] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port
         or (465 if parts.scheme == "smtp+ssl" else 587 if parts.scheme == "smtp+tls" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
-        "EMAIL_USE_SSL": parts.scheme == "smtp+ssl",
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": parts.scheme == "smtp+tls",
+        "use_ssl": parts.scheme == "smtp+ssl",
+        "timeout": int(query["timeout"][0]) if "timeout" in query else 10,
     }
-    if "timeout" in query:
-        settings["EMAIL_TIMEOUT"] = int(query["timeout"][0])
-    return settings
+    return {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}}

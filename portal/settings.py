@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.plugins",
     "portal.events",
+    "portal.notifications",
     "portal.ui",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -132,7 +135,7 @@ STORAGES = {
 }
 
 # --- Email ------------------------------------------------------------------------------------------------
-vars().update(parse_email_url(os.environ.get("EMAIL_URL", "")))
+MAILERS = parse_email_url(os.environ.get("EMAIL_URL", ""))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Agora <agora@localhost>")
 
 # --- Celery -----------------------------------------------------------------------------------------------
@@ -149,7 +152,37 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "portal.events.tasks.sweep_undispatched", "schedule": 60.0},
+    # Scheduled releases: the database is the schedule (no long ETAs); idempotent, skip_locked.
+    "catalog-publish-due-releases": {"task": "catalog.releases.tasks.publish_due_releases", "schedule": 60.0},
+    # Notifications: requeue stuck/due deliveries and unfanned notifications; digests at 07:00 UTC.
+    "notifications-sweep": {
+        "task": "portal.notifications.tasks.sweep",
+        "schedule": float(env_int("NOTIFY_SWEEP_SECONDS", 30)),
+    },
+    "notifications-digest-daily": {
+        "task": "portal.notifications.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "kwargs": {"frequency": "daily"},
+    },
+    "notifications-digest-weekly": {
+        "task": "portal.notifications.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "kwargs": {"frequency": "weekly"},
+    },
 }
+
+# --- Notifications (portal.notifications; see portal/notifications/conf.py for what each one does) -------
+AGORA_BASE_URL = os.environ.get("AGORA_BASE_URL", "http://127.0.0.1:8000")
+AGORA_ENCRYPTION_KEYS = env_list("AGORA_ENCRYPTION_KEYS", default=[])
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600)
+NOTIFY_STUCK_AFTER_SECONDS = env_int("NOTIFY_STUCK_AFTER_SECONDS", 600)
+NOTIFY_REQUEUE_AFTER_SECONDS = env_int("NOTIFY_REQUEUE_AFTER_SECONDS", 300)
+NOTIFY_FANOUT_GRACE_SECONDS = env_int("NOTIFY_FANOUT_GRACE_SECONDS", 30)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 200)
+NOTIFY_FANOUT_CHUNK = env_int("NOTIFY_FANOUT_CHUNK", 2000)
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)
 
 # --- API --------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -173,6 +206,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DEFAULT_GENERATOR_CLASS": "portal.api_schema.TenantAwareSchemaGenerator",
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationTopicKindEnum": "portal.notifications.models.TopicKind",
+        "ChannelRouteTopicKindEnum": "portal.notifications.models.ROUTE_TOPIC_CHOICES",
+        "ChannelEndpointKindEnum": "portal.notifications.models.EndpointKind",
+        "ReleaseKindEnum": "catalog.releases.models.ReleaseKind",
+        "LinkKindEnum": "catalog.models.LinkKind",
+    },
 }
 
 # --- Plugins ----------------------------------------------------------------------------------------------
@@ -196,6 +237,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 _PROD = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_PROD)
+# Load balancers and container health checks probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _PROD else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_PROD)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_PROD)

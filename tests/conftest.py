@@ -39,7 +39,7 @@ def _missing(tier: str) -> str | None:
         return "needs PostgreSQL: set DATABASE_URL=postgres://... or start PostgreSQL on 127.0.0.1:5432"
     if tier == "redis" and (connection.vendor != "postgresql" or not _redis_up()):
         return "needs Redis and PostgreSQL for a real Celery worker: set REDIS_URL and DATABASE_URL"
-    if tier == "e2e" and not os.environ.get("CHROMIUM_PATH"):
+    if tier == "e2e" and not os.path.exists(os.environ.get("CHROMIUM_PATH") or "/nonexistent"):
         return "needs Chromium: apt-get install chromium (or set CHROMIUM_PATH)"
     return None
 
@@ -51,6 +51,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
         elif f"{os.sep}integration{os.sep}" in path:
             item.add_marker(pytest.mark.redis)
+    # Browser tests last: Playwright keeps an event loop running in the main thread until the session ends.
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
 def pytest_runtest_setup(item):
@@ -90,6 +92,12 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{tier:9s} {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
         )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Demo and factory users log in a lot; the production hasher would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -72,11 +72,14 @@ def main(argv: list[str]) -> int:
         env.pop("REDIS_URL", None)
     if chromium:
         env["CHROMIUM_PATH"] = chromium
+    else:
+        env.pop("CHROMIUM_PATH", None)
     env["CELERY_EAGER"] = "1"  # unit tests run tasks in-process; integration tests start real workers
     env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
     print("Agora test suite")
-    print(f"  database : {'PostgreSQL with row-level security' if db_url else 'SQLite (RLS tier skipped)'}")
+    on_pg = db_url.startswith("postgres")
+    print(f"  database : {'PostgreSQL with row-level security' if on_pg else 'SQLite (RLS tier skipped)'}")
     print(f"  redis    : {'real Redis + Celery worker' if redis_url else 'none (worker tier skipped)'}")
     print(f"  browser  : {chromium or 'none (browser tier skipped)'}")
     for problem in problems:

@@ -16,6 +16,10 @@ from portal.accounts.permissions import (
 )
 from portal.events.models import Event
 from portal.events.services import event_emit
+from portal.notifications.engine.publish import notification_publish
+from portal.notifications.follow import render_follow_button
+from portal.notifications.selectors import topic_follower_ids
+from portal.notifications.topics import notification_topic_register
 from portal.plugins.base import (
     AgoraPlugin,
     ApiRoute,
@@ -28,6 +32,7 @@ from portal.plugins.registry import capability_panels, plugins
 from portal.tenancy.admin import TenantScopedAdmin
 from portal.tenancy.context import get_current_tenant, require_current_tenant, tenant_context
 from portal.tenancy.models import Membership, Role, Tenant, TenantOwnedModel
+from portal.ui.markdown import render_markdown, sanitize_html
 from portal.ui.panels import render_capability_panels
 from portal.ui.urls import tenant_reverse
 
@@ -57,9 +62,15 @@ __all__ = [
     "is_tenant_admin",
     "maintained_team_ids",
     "membership_of",
+    "notification_publish",
+    "notification_topic_register",
     "plugins",
     "render_capability_panels",
+    "render_follow_button",
+    "render_markdown",
     "require_current_tenant",
+    "sanitize_html",
     "tenant_context",
     "tenant_reverse",
+    "topic_follower_ids",
 ]

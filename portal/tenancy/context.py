@@ -29,6 +29,7 @@ class TenantScope:
 
 _EMPTY = TenantScope(tenant=None)
 _scope: ContextVar[TenantScope] = ContextVar("agora_tenant_scope", default=_EMPTY)
+_introspecting: ContextVar[bool] = ContextVar("agora_introspecting", default=False)
 
 
 class NoTenantError(RuntimeError):
@@ -81,3 +82,21 @@ def activate(tenant: Tenant | None, *, user_id: int | None) -> None:
     the middleware's own scope restores the previous value when the request ends.
     """
     _scope.set(TenantScope(tenant=tenant, user_id=user_id))
+
+
+def is_introspecting() -> bool:
+    return _introspecting.get()
+
+
+@contextmanager
+def introspection() -> Iterator[None]:
+    """Let tenant managers answer empty querysets instead of raising, for code that only needs the model.
+
+    The OpenAPI generator calls every viewset's get_queryset() outside any request to learn its model;
+    inside this block those calls get `Model.objects.none()`, which never touches a row.
+    """
+    token = _introspecting.set(True)
+    try:
+        yield
+    finally:
+        _introspecting.reset(token)

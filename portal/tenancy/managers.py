@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from portal.tenancy.context import require_current_tenant
+from portal.tenancy.context import is_introspecting, require_current_tenant
 
 
 class TenantQuerySet(models.QuerySet):
@@ -19,6 +19,8 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
     """
 
     def get_queryset(self) -> TenantQuerySet:
+        if is_introspecting():
+            return super().get_queryset().none()
         tenant = require_current_tenant()
         return super().get_queryset().filter(tenant_id=tenant.pk)
 

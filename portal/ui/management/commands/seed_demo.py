@@ -12,6 +12,7 @@ from django.db import transaction
 from portal.accounts import services as account_services
 from portal.accounts.demo import DEMO_PASSWORD, DEMO_TENANTS
 from portal.accounts.models import Team
+from portal.notifications import demo as notifications_demo
 from portal.plugins.registry import iter_plugins
 from portal.tenancy.context import tenant_context
 from portal.tenancy.models import Tenant
@@ -61,5 +62,6 @@ class Command(BaseCommand):
                     account_services.team_member_set(
                         team=teams[team_slug], user=users[du.username], role=team_role
                     )
+            notifications_demo.load(tenant=tenant, teams=teams, users=users)
             for plugin in iter_plugins():
                 plugin.demo_data(tenant=tenant, teams=teams, users=users)
