@@ -132,6 +132,41 @@ ACME = [
         tags=["monitoring", "slo", "datadog"],
         links=[("docs", "Monitors as code", "https://docs.example.com/datadog")],
     ),
+    dict(
+        name="Edge Load Balancers",
+        slug="edge-load-balancers",
+        team="network",
+        category="Networking",
+        lifecycle="ga",
+        summary="Global anycast load balancers with TLS termination, WAF rules and rate limits.",
+        description="Expose a service to the internet with one manifest:\n\n"
+        "```yaml\nedge:\n  host: shop.acme.example\n  backend: checkout-web:8080\n  waf: standard\n```\n\n"
+        "Certificates are issued and renewed automatically. Custom WAF rules need a review by Security.",
+        support="#platform-network",
+        tags=["networking", "tls", "waf"],
+        links=[
+            ("docs", "Edge guide", "https://docs.example.com/edge"),
+            ("runbook", "TLS handshake failures", "https://runbooks.example.com/edge/tls"),
+            ("dashboard", "Edge traffic", "https://grafana.example.com/d/edge"),
+        ],
+    ),
+    dict(
+        name="Jenkins Shared Library",
+        slug="jenkins-shared-library",
+        team="devex",
+        category="CI/CD",
+        lifecycle="deprecated",
+        summary="Legacy Jenkins pipeline steps; migrate to CI Runners before 31 March.",
+        description="**Deprecated.** New pipelines must use CI Runners. The migration guide converts the "
+        "common `buildAndPush()` and `deployTo()` steps; ask in the support channel for the rest.\n\n"
+        "1. Run `ci-migrate` in your repository\n2. Review the generated workflow\n3. Delete the Jenkinsfile",
+        support="#platform-devex",
+        tags=["ci", "jenkins", "legacy"],
+        links=[
+            ("getting_started", "Migration guide", "https://docs.example.com/ci/migrate-from-jenkins"),
+            ("repository", "pipeline-library repo", "https://git.example.com/devex/pipeline-library"),
+        ],
+    ),
 ]
 
 GLOBEX = [
@@ -169,14 +204,94 @@ GLOBEX = [
         description="Land data as Parquet; tables appear in the catalogue within the hour.",
         support="#globex-data",
         tags=["data", "analytics"],
-        links=[],
+        links=[
+            ("docs", "Data lake handbook", "https://docs.globex.example/lake"),
+            ("chat", "#globex-data", "https://chat.globex.example/channels/globex-data"),
+        ],
+    ),
+    dict(
+        name="SFTP Drop Zone",
+        slug="sftp-drop-zone",
+        team="data",
+        category="Data",
+        lifecycle="retired",
+        summary="Partner file drops over SFTP (retired: use the data lake's signed upload URLs).",
+        description="Switched off. Partners upload through signed URLs into the data lake landing zone.",
+        support="#globex-data",
+        tags=["data", "legacy"],
+        links=[("docs", "Signed uploads", "https://docs.globex.example/lake/uploads")],
     ),
 ]
 
 
+# Extra facts per slug: contacts, SLOs, statuses, dependencies and an early-access capability.
+EXTRA: dict[str, dict[str, Any]] = {
+    "kafka-topics": {
+        "oncall_url": "https://oncall.example.com/rota/streaming",
+        "contact_email": "streaming@example.com",
+        "slo_text": "Produce latency p99 under 50 ms; 99.95% monthly availability of the brokers.",
+        "slo_target": "99.95",
+    },
+    "kubernetes-namespaces": {
+        "slo_text": "API server availability 99.9% per month.",
+        "slo_target": "99.9",
+        "oncall_url": "https://oncall.example.com/rota/k8s",
+    },
+    "helm-charts": {"dependencies": ["kubernetes-namespaces"]},
+    "edge-load-balancers": {
+        "dependencies": ["global-dns"],
+        "slo_text": "99.99% of requests served at the edge per month; TLS handshake p99 under 80 ms.",
+        "slo_target": "99.99",
+        "oncall_url": "https://oncall.example.com/rota/network",
+        "contact_email": "network@example.com",
+    },
+    "jenkins-shared-library": {"dependencies": ["secrets-vault"]},
+    "secrets-vault": {
+        "slo_text": "Secret reads: 99.95% availability; dynamic credentials issued within 2 s (p99).",
+        "slo_target": "99.95",
+        "oncall_url": "https://oncall.example.com/rota/security",
+        "contact_email": "security@example.com",
+    },
+    "managed-postgresql": {
+        "slo_text": "99.95% monthly availability per cluster; RPO 5 minutes, RTO 30 minutes.",
+        "slo_target": "99.95",
+        "contact_email": "platform@globex.example",
+    },
+    "ci-runners": {"dependencies": ["kubernetes-namespaces", "secrets-vault"]},
+    "terraform-app-module": {"dependencies": ["global-dns", "secrets-vault"]},
+    "datadog-monitors": {"visibility": "teams", "visible_to_teams": ["observability", "payments"]},
+    "data-lake": {
+        "dependencies": ["managed-postgresql"],
+        "visibility": "teams",
+        "visible_to_teams": ["data"],
+    },
+    "feature-flags": {"dependencies": ["managed-postgresql"]},
+}
+STATUS = {
+    "ci-runners": (
+        "degraded",
+        "Queue times up to 10 minutes on the arm64 pool; extra runners are coming up.",
+    ),
+    "feature-flags": ("maintenance", "Read-only for the database upgrade, 02:00-03:00 UTC."),
+    "edge-load-balancers": (
+        "partial_outage",
+        "The eu-west edge drops about 2% of TLS handshakes; traffic is shifting to other regions.",
+    ),
+}
+
+
 def load(*, tenant: Any, teams: dict[str, Any]) -> None:
-    for spec in ACME if tenant.slug == "acme" else GLOBEX if tenant.slug == "globex" else []:
-        services.capability_create(
+    specs = ACME if tenant.slug == "acme" else GLOBEX if tenant.slug == "globex" else []
+    created = {}
+    for spec in specs:
+        extra = dict(EXTRA.get(spec["slug"], {}))
+        extra.pop("dependencies", None)
+        if "visible_to_teams" in extra:
+            extra["visible_to_teams"] = [teams[t] for t in extra["visible_to_teams"] if t in teams]
+            if not extra["visible_to_teams"]:
+                extra.pop("visible_to_teams")
+                extra.pop("visibility")
+        created[spec["slug"]] = services.capability_create(
             name=spec["name"],
             slug=spec["slug"],
             owner_team=teams[spec["team"]],
@@ -187,4 +302,12 @@ def load(*, tenant: Any, teams: dict[str, Any]) -> None:
             support_channel=spec["support"],
             tags=spec["tags"],
             links=spec["links"],
+            **extra,
         )
+    for slug, capability in created.items():
+        deps = [created[d] for d in EXTRA.get(slug, {}).get("dependencies", []) if d in created]
+        if deps:
+            services.capability_update(capability=capability, dependencies=deps)
+        if slug in STATUS:
+            status, message = STATUS[slug]
+            services.capability_set_status(capability=capability, status=status, message=message)

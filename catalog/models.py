@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from portal.plugins.api import Team, TenantOwnedModel
@@ -78,6 +79,9 @@ class Capability(TenantOwnedModel):
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Stored full-text document, refreshed by the services (see catalog.search). Its GIN index and the
+    # trigram index on `name` are created by migration 0002 on PostgreSQL only (SQLite has neither).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -93,6 +97,13 @@ class Capability(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def slo_target_label(self) -> str:
+        """The target without trailing zeros: 99.950 -> "99.95", 100.000 -> "100"."""
+        if self.slo_target is None:
+            return ""
+        return format(self.slo_target, "f").rstrip("0").rstrip(".")
 
 
 class CapabilityDependency(TenantOwnedModel):
@@ -160,3 +171,7 @@ class CapabilityLink(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.title} <{self.url}>"
+
+
+# Releases, status updates and feed tokens live in a subpackage; imported here so Django registers them.
+from catalog.releases.models import FeedToken, Release, StatusUpdate  # noqa: E402,F401

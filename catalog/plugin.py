@@ -13,19 +13,55 @@ class CatalogPlugin(AgoraPlugin):
     url_prefix = "catalog"
 
     def nav_items(self):
-        return [NavItem(label="Catalog", url_name="catalog:list", order=10)]
+        return [
+            NavItem(label="Catalog", url_name="catalog:list", order=10),
+            NavItem(label="Changelog", url_name="catalog:releases:changelog", order=11),
+            NavItem(label="Status", url_name="catalog:releases:status", order=12),
+        ]
+
+    def capability_panels(self):
+        from catalog.releases.panels import PANELS
+
+        return PANELS
 
     def urlpatterns(self):
         from catalog.urls import urlpatterns
 
         return urlpatterns
 
+    def public_urlpatterns(self):
+        """Token-authenticated Atom feeds, mounted at /pub/catalog/ (feed readers cannot log in)."""
+        from catalog.releases.public_urls import urlpatterns
+
+        return urlpatterns
+
     def api_routes(self):
         from catalog.api.views import CapabilityViewSet
+        from catalog.backstage.api import BackstageViewSet
+        from catalog.releases.api.views import ReleaseViewSet, StatusUpdateViewSet
 
-        return [ApiRoute(prefix="capabilities", viewset=CapabilityViewSet, basename="capability")]
+        return [
+            ApiRoute(prefix="capabilities", viewset=CapabilityViewSet, basename="capability"),
+            ApiRoute(prefix="backstage", viewset=BackstageViewSet, basename="backstage"),
+            ApiRoute(prefix="releases", viewset=ReleaseViewSet, basename="release"),
+            ApiRoute(prefix="status-updates", viewset=StatusUpdateViewSet, basename="status-update"),
+        ]
+
+    def event_handlers(self):
+        from catalog.releases.handlers import notify_release_published, notify_status_update_posted
+
+        return {
+            "catalog.release_published": [notify_release_published],
+            "catalog.status_update_posted": [notify_status_update_posted],
+        }
+
+    def ready(self):
+        # Celery autodiscovers `catalog.tasks` only: register the release tasks (the beat publishes due ones).
+        import catalog.releases.tasks  # noqa: F401
 
     def demo_data(self, *, tenant, teams, users):
         from catalog import demo
+        from catalog.releases import demo as releases_demo
 
         demo.load(tenant=tenant, teams=teams)
+        releases_demo.load(tenant=tenant, users=users)

@@ -1,0 +1,42 @@
+# Search document column; on PostgreSQL also pg_trgm and the GIN indexes used by catalog.search.
+
+import django.contrib.postgres.search
+from django.db import migrations
+
+PG_FORWARD = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS catalog_capability_search_gin ON catalog_capability USING gin (search_vector)",
+    "CREATE INDEX IF NOT EXISTS catalog_capability_name_trgm ON catalog_capability "
+    "USING gin (name gin_trgm_ops)",
+]
+PG_BACKWARD = [
+    "DROP INDEX IF EXISTS catalog_capability_name_trgm",
+    "DROP INDEX IF EXISTS catalog_capability_search_gin",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in PG_FORWARD:
+            schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in PG_BACKWARD:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("catalog", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="capability",
+            name="search_vector",
+            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+        ),
+        migrations.RunPython(forward, backward, elidable=False),
+    ]

@@ -1,0 +1,94 @@
+"""Reads of the notifications app (current tenant; constant query counts)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from portal.accounts.permissions import is_tenant_admin, maintained_team_ids
+from portal.notifications.models import (
+    DEFAULT_FREQUENCY,
+    ChannelEndpoint,
+    ChannelPreference,
+    ChannelRoute,
+    Delivery,
+    DeliveryState,
+    Frequency,
+    InboxItem,
+    Subscription,
+    TopicKind,
+)
+
+
+def subscriptions_of(user_id: int) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user_id=user_id).order_by(
+        "topic_kind", "topic_label", "topic_id", "id"
+    )
+
+
+def subscription_for(*, user_id: int, topic_kind: str, topic_id: int) -> Subscription | None:
+    return Subscription.objects.filter(user_id=user_id, topic_kind=topic_kind, topic_id=topic_id).first()
+
+
+def is_following(*, user_id: int, topic_kind: str, topic_id: int) -> bool:
+    return Subscription.objects.filter(
+        user_id=user_id, topic_kind=topic_kind, topic_id=topic_id, active=True
+    ).exists()
+
+
+def topic_follower_ids(*, topic_kind: str, topic_id: int | None) -> set[int]:
+    """Users actively following a topic (a feature adding them to an explicit recipient list)."""
+    number = 0 if topic_kind == TopicKind.TENANT or topic_id is None else int(topic_id)
+    return set(
+        Subscription.objects.filter(topic_kind=topic_kind, topic_id=number, active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def preferences_of(user_id: int, channels: list[tuple[str, str]]) -> list[dict]:
+    """Effective frequency per personal channel (defaults filled in)."""
+    chosen = dict(ChannelPreference.objects.filter(user_id=user_id).values_list("channel", "frequency"))
+    return [
+        {
+            "channel": key,
+            "label": label,
+            "frequency": chosen.get(key, DEFAULT_FREQUENCY.get(key, Frequency.OFF)),
+        }
+        for key, label in channels
+    ]
+
+
+def inbox_of(user_id: int, *, unread_only: bool = False) -> QuerySet[InboxItem]:
+    qs = InboxItem.objects.filter(user_id=user_id).select_related("notification")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_count(user_id: int) -> int:
+    return InboxItem.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+def endpoints_for(membership) -> QuerySet[ChannelEndpoint]:
+    """Endpoints the member may manage: all for tenant admins, their teams' for maintainers."""
+    qs = ChannelEndpoint.objects.select_related("team").annotate(
+        failed_count=Count("deliveries", filter=Q(deliveries__state=DeliveryState.FAILED), distinct=True),
+        route_count=Count("routes", distinct=True),
+    )
+    if is_tenant_admin(membership):
+        return qs.order_by("team__name", "name", "id")
+    return qs.filter(team_id__in=maintained_team_ids(membership)).order_by("team__name", "name", "id")
+
+
+def routes_of(endpoint: ChannelEndpoint) -> QuerySet[ChannelRoute]:
+    return ChannelRoute.objects.filter(endpoint=endpoint).order_by("topic_kind", "topic_label", "topic_id")
+
+
+def recent_failures(endpoint: ChannelEndpoint, limit: int = 10) -> QuerySet[Delivery]:
+    """What the owner needs to fix: deliveries that failed or are being retried, newest first."""
+    return (
+        Delivery.objects.filter(endpoint=endpoint)
+        .filter(Q(state=DeliveryState.FAILED) | Q(state=DeliveryState.PENDING, attempts__gt=0))
+        .select_related("notification")
+        .order_by("-id")[:limit]
+    )

@@ -1,0 +1,81 @@
+"""What the core knows about topics it cannot import: a small registry features may fill.
+
+The core never imports catalog or requests, so it cannot check that capability 12 exists. A feature may
+register a checker for its kind (`notification_topic_register("capability", exists=..., label=...)` from
+its plugin's `ready()`); follows of an unregistered kind accept any positive id. That is safe: a topic id is
+only ever matched against notifications published in the same tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from portal.notifications.models import TopicKind
+
+
+@dataclass(frozen=True)
+class TopicType:
+    exists: Callable[[int], bool] | None = None  # called inside the current tenant
+    label: Callable[[int], str] | None = None
+    choices: Callable[[], list[tuple[int, str]]] | None = None  # (id, label) pairs for pickers
+
+
+_registry: dict[str, TopicType] = {}
+
+
+def notification_topic_register(
+    kind: str,
+    *,
+    exists: Callable[[int], bool] | None = None,
+    label: Callable[[int], str] | None = None,
+    choices: Callable[[], list[tuple[int, str]]] | None = None,
+) -> None:
+    """Let the core validate, name and offer topics of `kind` (all callables run in the current tenant)."""
+    if kind not in TopicKind.values or kind == TopicKind.TENANT:
+        raise ValueError(f"unknown topic kind {kind!r}")
+    _registry[kind] = TopicType(exists=exists, label=label, choices=choices)
+
+
+def choices_for(kind: str) -> list[tuple[int, str]] | None:
+    checker = _registry.get(kind)
+    if checker is None or checker.choices is None:
+        return None
+    try:
+        return list(checker.choices())
+    except Exception:  # a broken hook falls back to typing an id
+        return None
+
+
+class InvalidTopic(ValueError):
+    pass
+
+
+def normalise(kind: str, topic_id: int | str | None) -> tuple[str, int]:
+    """Validate a (kind, id) pair from user input; the tenant topic has id 0. Raises InvalidTopic."""
+    if kind not in TopicKind.values:
+        raise InvalidTopic(f"Unknown topic kind {kind!r}.")
+    if kind == TopicKind.TENANT:
+        return kind, 0
+    try:
+        number = int(topic_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidTopic("The topic id must be a positive integer.") from None
+    if number <= 0 or number > 2**62:
+        raise InvalidTopic("The topic id must be a positive integer.")
+    checker = _registry.get(kind)
+    if checker is not None and checker.exists is not None and not checker.exists(number):
+        raise InvalidTopic(f"No such {kind}.")
+    return kind, number
+
+
+def label_for(kind: str, topic_id: int, given: str = "") -> str:
+    if given:
+        return given[:200]
+    checker = _registry.get(kind)
+    if checker is not None and checker.label is not None:
+        try:
+            return (checker.label(topic_id) or "")[:200]
+        except Exception:  # a broken label hook must not break following
+            return ""
+    return ""
