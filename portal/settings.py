@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -169,6 +170,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
         "kwargs": {"frequency": "weekly"},
     },
+}
+
+# --- Cache: shared by every process when Redis is there (abuse limits count across web workers) ----------
+# Database 1 of the broker's Redis unless CACHE_URL says otherwise (the broker keeps its own database).
+CACHE_URL = os.environ.get("CACHE_URL", "") or (
+    urlsplit(REDIS_URL)._replace(path="/1").geturl() if REDIS_URL.startswith("redis") else ""
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # --- Notifications (portal.notifications; see portal/notifications/conf.py for what each one does) -------

@@ -100,6 +100,16 @@ def _fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """A private in-memory cache per test: abuse-limit counters must not leak from one test to the next
+    (nor into the Redis that integration tests share with their workers)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
 @pytest.fixture
 def world_a(db):
     return make_world("alpha")

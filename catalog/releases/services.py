@@ -294,6 +294,7 @@ def _publish_locked(release: Release, *, user: Any, now: datetime) -> None:
             "kind": release.kind,
             "url": tenant_reverse("catalog:releases:detail", release_pk=release.pk),
             "ships_request_numbers": list(release.ships_request_numbers),
+            "published_by_id": getattr(user, "pk", None),
         },
     )
 

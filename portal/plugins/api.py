@@ -19,6 +19,7 @@ from portal.events.services import event_emit
 from portal.notifications.engine.publish import notification_publish
 from portal.notifications.follow import render_follow_button
 from portal.notifications.selectors import topic_follower_ids
+from portal.notifications.services.subscriptions import subscriptions_copy, subscriptions_ensure
 from portal.notifications.topics import notification_topic_register
 from portal.plugins.base import (
     AgoraPlugin,
@@ -70,6 +71,8 @@ __all__ = [
     "render_markdown",
     "require_current_tenant",
     "sanitize_html",
+    "subscriptions_copy",
+    "subscriptions_ensure",
     "tenant_context",
     "tenant_reverse",
     "topic_follower_ids",

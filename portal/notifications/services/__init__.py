@@ -17,6 +17,8 @@ from portal.notifications.services.subscriptions import (
     subscription_follow,
     subscription_unfollow,
     subscription_update,
+    subscriptions_copy,
+    subscriptions_ensure,
     unsubscribe_by_token,
 )
 
@@ -36,5 +38,7 @@ __all__ = [
     "subscription_follow",
     "subscription_unfollow",
     "subscription_update",
+    "subscriptions_copy",
+    "subscriptions_ensure",
     "unsubscribe_by_token",
 ]

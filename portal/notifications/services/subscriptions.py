@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from portal.notifications import topics
 from portal.notifications.models import ChannelPreference, Frequency, Subscription, TopicKind, UserChannel
 from portal.notifications.tokens import UnsubscribeTarget
 from portal.plugins.registry import notification_channels
+from portal.tenancy.context import require_current_tenant
 
 
 @transaction.atomic
@@ -36,6 +39,49 @@ def subscription_follow(
         },
     )
     return subscription
+
+
+@transaction.atomic
+def subscriptions_ensure(
+    *, user_ids: Iterable[int], topic_kind: str, topic_id: int, topic_label: str = ""
+) -> None:
+    """Make users follow a topic because of something they did (filed, voted, commented on a request).
+
+    Unlike `subscription_follow`, an existing row is left alone: a user who muted the topic (one-click
+    unsubscribe) stays muted however often they vote. Set-based, one INSERT; safe under concurrency.
+    """
+    kind, number = topics.normalise(topic_kind, topic_id)
+    tenant = require_current_tenant()
+    label = topics.label_for(kind, number, topic_label.strip())
+    Subscription.objects.bulk_create(
+        [
+            Subscription(tenant=tenant, user_id=uid, topic_kind=kind, topic_id=number, topic_label=label)
+            for uid in sorted(set(user_ids))
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def subscriptions_copy(*, topic_kind: str, from_id: int, to_id: int, topic_label: str = "") -> None:
+    """Give every follower of one topic the same row on another (merging duplicates moves followers).
+
+    Users with a row on the target keep it; a muted follower of the source is muted on the target too.
+    """
+    tenant = require_current_tenant()
+    have = Subscription.objects.filter(topic_kind=topic_kind, topic_id=to_id).values("user_id")
+    source = Subscription.objects.filter(topic_kind=topic_kind, topic_id=from_id).exclude(user_id__in=have)
+    label = topics.label_for(topic_kind, to_id, topic_label.strip())
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                tenant=tenant, user_id=row.user_id, topic_kind=topic_kind, topic_id=to_id, topic_label=label,
+                releases=row.releases, status=row.status, active=row.active,
+            )
+            for row in source
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -1,0 +1,34 @@
+# GIN index of the search document and a trigram index on titles (PostgreSQL only), used by
+# requests_app.search to suggest similar requests while a title is typed.
+
+from django.db import migrations
+
+PG_FORWARD = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS requests_app_request_search_gin ON requests_app_featurerequest "
+    "USING gin (search_vector)",
+    "CREATE INDEX IF NOT EXISTS requests_app_request_title_trgm ON requests_app_featurerequest "
+    "USING gin (title gin_trgm_ops)",
+]
+PG_BACKWARD = [
+    "DROP INDEX IF EXISTS requests_app_request_title_trgm",
+    "DROP INDEX IF EXISTS requests_app_request_search_gin",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in PG_FORWARD:
+            schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in PG_BACKWARD:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("requests_app", "0001_initial")]
+
+    operations = [migrations.RunPython(forward, backward, elidable=False)]

@@ -1,0 +1,243 @@
+"""Reads of the board: a constant number of queries whatever the number of requests, votes and comments.
+
+Visibility follows the catalog: a request filed against a capability the member cannot see (an early-access
+capability of other teams) does not exist for them; requests filed against no capability are seen by all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog.models import Capability
+from catalog.selectors import visible_capabilities
+from portal.plugins.api import Membership, Team, TeamMembership, is_tenant_admin
+from requests_app import search
+from requests_app.models import (
+    OPEN_STATUSES,
+    Comment,
+    FeatureRequest,
+    RequestStatus,
+    RequestTag,
+    StatusChange,
+    Vote,
+)
+
+SORTS = {
+    "top": ("-vote_count", "-id"),
+    "trending": ("-trend_score", "-id"),
+    "newest": ("-created_at", "-id"),
+    "updated": ("-updated_at", "-id"),
+}
+SORT_LABELS = {"top": "Top", "trending": "Trending", "newest": "Newest", "updated": "Recently updated"}
+STATUS_GROUPS = {"open": OPEN_STATUSES, "closed": ("shipped", "declined", "duplicate")}
+RECENTLY_SHIPPED_DAYS = 90
+ROADMAP_COLUMN_LIMIT = 50
+
+
+def visible_requests(membership: Membership | None) -> QuerySet[FeatureRequest]:
+    if membership is None:
+        return FeatureRequest.objects.none()
+    qs = FeatureRequest.objects.all()
+    if is_tenant_admin(membership):
+        return qs
+    seen = visible_capabilities(membership, include_archived=True).values("pk")
+    return qs.filter(Q(capability__isnull=True) | Q(capability_id__in=seen))
+
+
+def _for_cards(qs: QuerySet[FeatureRequest], membership: Membership | None) -> QuerySet[FeatureRequest]:
+    user_id = membership.user_id if membership is not None else None
+    return (
+        qs.select_related("capability", "capability__owner_team", "author")
+        .prefetch_related(Prefetch("tags", queryset=RequestTag.objects.order_by("name")))
+        .annotate(my_vote=Exists(Vote.objects.filter(request=OuterRef("pk"), user_id=user_id)))
+    )
+
+
+def request_list(
+    membership: Membership | None,
+    *,
+    q: str = "",
+    filters: dict[str, Any] | None = None,
+    sort: str = "top",
+) -> QuerySet[FeatureRequest]:
+    """The board: filters `capability` (slug), `status` (a status, "open" or "closed"), `tag`, `team`
+    (owning team slug), `mine` (filed by me), `voted` (voted by me); sorts of SORTS; `q` free text."""
+    filters = filters or {}
+    qs = visible_requests(membership)
+    user_id = membership.user_id if membership is not None else None
+    if filters.get("capability"):
+        qs = qs.filter(capability__slug=filters["capability"])
+    status = filters.get("status") or ""
+    if status in STATUS_GROUPS:
+        qs = qs.filter(status__in=STATUS_GROUPS[status])
+    elif status:
+        qs = qs.filter(status=status)
+    if filters.get("tag"):
+        qs = qs.filter(Exists(RequestTag.objects.filter(request=OuterRef("pk"), name=filters["tag"])))
+    if filters.get("team"):
+        qs = qs.filter(capability__owner_team__slug=filters["team"])
+    if filters.get("mine"):
+        qs = qs.filter(author_id=user_id)
+    if filters.get("voted"):
+        qs = qs.filter(Exists(Vote.objects.filter(request=OuterRef("pk"), user_id=user_id)))
+    if q.strip():
+        matches = search.similar(FeatureRequest.objects.all(), q).values("pk")
+        qs = qs.filter(pk__in=matches)
+    return _for_cards(qs.order_by(*SORTS.get(sort, SORTS["top"])), membership)
+
+
+def request_detail(membership: Membership | None, *, number: int) -> FeatureRequest | None:
+    return (
+        _for_cards(visible_requests(membership), membership)
+        .select_related("duplicate_of")
+        .filter(number=number)
+        .first()
+    )
+
+
+def comments_for(
+    membership: Membership | None, feature_request: FeatureRequest, *, include_internal: bool
+) -> list[Comment]:
+    """The request's comments and those of requests merged into it, oldest first (one query)."""
+    merged = FeatureRequest.objects.filter(duplicate_of=feature_request).values("pk")
+    qs = Comment.objects.filter(Q(request=feature_request) | Q(request_id__in=merged))
+    if not include_internal:
+        qs = qs.filter(internal=False)
+    return list(qs.select_related("author", "deleted_by", "request").order_by("created_at", "id"))
+
+
+def history_of(feature_request: FeatureRequest) -> list[StatusChange]:
+    return list(
+        StatusChange.objects.filter(request=feature_request)
+        .select_related("actor", "related")
+        .order_by("created_at", "id")
+    )
+
+
+def duplicates_of(feature_request: FeatureRequest) -> list[FeatureRequest]:
+    return list(FeatureRequest.objects.filter(duplicate_of=feature_request).order_by("number"))
+
+
+def voters_of(feature_request: FeatureRequest, limit: int = 100) -> list[Vote]:
+    return list(
+        Vote.objects.filter(request=feature_request)
+        .select_related("user", "recorded_by")
+        .order_by("-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class TeamDemand:
+    team: Team | None  # None: voters in no team
+    voters: int
+
+
+def demand_by_team(feature_request: FeatureRequest) -> list[TeamDemand]:
+    """How many voters each team has among the request's voters (a person in two teams counts in both);
+    for maintainers deciding what to build. Two queries."""
+    voters = Vote.objects.filter(request=feature_request).values("user_id")
+    rows = (
+        TeamMembership.objects.filter(user_id__in=voters)
+        .values("team_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .order_by("-n", "team_id")
+    )
+    counts = {row["team_id"]: row["n"] for row in rows}
+    teams = Team.objects.in_bulk(list(counts))
+    in_teams = TeamMembership.objects.filter(user_id=OuterRef("user_id"))
+    teamless = Vote.objects.filter(request=feature_request).exclude(Exists(in_teams)).count()
+    result = [TeamDemand(team=teams[tid], voters=n) for tid, n in counts.items() if tid in teams]
+    result.sort(key=lambda d: (-d.voters, d.team.name if d.team else ""))
+    if teamless:
+        result.append(TeamDemand(team=None, voters=teamless))
+    return result
+
+
+def similar_requests(
+    membership: Membership | None, title: str, *, exclude_pk: int | None = None, limit: int = 5
+) -> list[FeatureRequest]:
+    """Requests resembling a title being typed, open ones first, so people vote instead of re-filing."""
+    qs = search.similar(visible_requests(membership), title)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs.select_related("capability")[:limit])
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    planned: list[FeatureRequest]
+    in_progress: list[FeatureRequest]
+    shipped: list[FeatureRequest]
+
+
+def roadmap(membership: Membership | None, *, capability: Capability | None = None) -> Roadmap:
+    """Planned, in progress and shipped in the last RECENTLY_SHIPPED_DAYS days, most wanted first."""
+    qs = visible_requests(membership)
+    if capability is not None:
+        qs = qs.filter(capability=capability)
+    since = timezone.now() - timedelta(days=RECENTLY_SHIPPED_DAYS)
+    rows = list(
+        _for_cards(
+            qs.filter(
+                Q(status__in=[RequestStatus.PLANNED, RequestStatus.IN_PROGRESS])
+                | Q(status=RequestStatus.SHIPPED, status_changed_at__gte=since)
+            ).order_by("-vote_count", "-id"),
+            membership,
+        )
+    )
+    column = {s: [r for r in rows if r.status == s] for s in ("planned", "in_progress", "shipped")}
+    column["shipped"].sort(key=lambda r: r.status_changed_at or r.created_at, reverse=True)
+    return Roadmap(
+        planned=column["planned"][:ROADMAP_COLUMN_LIMIT],
+        in_progress=column["in_progress"][:ROADMAP_COLUMN_LIMIT],
+        shipped=column["shipped"][:ROADMAP_COLUMN_LIMIT],
+    )
+
+
+def top_open_for_capability(
+    membership: Membership | None, capability: Capability, *, limit: int = 5
+) -> tuple[list[FeatureRequest], int]:
+    """The capability page's panel: its most wanted open requests, and how many are open in all."""
+    qs = visible_requests(membership).filter(capability=capability, status__in=OPEN_STATUSES)
+    top = list(_for_cards(qs.order_by("-vote_count", "-id"), membership)[:limit])
+    total = len(top) if len(top) < limit else qs.count()
+    return top, total
+
+
+@dataclass(frozen=True)
+class Facets:
+    capabilities: list[tuple[str, str]]
+    teams: list[tuple[str, str]]
+    tags: list[str]
+    statuses: list[tuple[str, str]]
+
+
+def facets(membership: Membership | None) -> Facets:
+    """Choices of the board's filters (three queries, whatever the board's size)."""
+    visible = visible_requests(membership)
+    capabilities = list(
+        visible_capabilities(membership, include_archived=True)
+        .filter(feature_requests__isnull=False)
+        .order_by("name")
+        .values_list("slug", "name")
+        .distinct()
+    )
+    teams = list(
+        Team.objects.filter(capabilities__feature_requests__in=visible.values("pk"))
+        .order_by("name")
+        .values_list("slug", "name")
+        .distinct()
+    )
+    tags = list(
+        RequestTag.objects.filter(request__in=visible.values("pk"))
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    statuses = [("open", "Open"), ("closed", "Closed"), *RequestStatus.choices]
+    return Facets(capabilities=capabilities, teams=teams, tags=tags, statuses=statuses)
