@@ -77,12 +77,12 @@ def comment_edit(*, membership: Membership, comment: Comment, body: str) -> Comm
 def comment_delete(*, membership: Membership, comment: Comment) -> Comment:
     """Soft delete by its author or a maintainer: the text disappears, "deleted by X on D" stays."""
     feature_request = comment.request
+    if comment.deleted_at is not None:
+        raise ValidationError({"comment": "This comment is already deleted."})
     require(
         can_delete_comment(membership, comment, feature_request),
         "You can delete your own comments; maintainers of the owning team can delete any.",
     )
-    if comment.deleted_at is not None:
-        raise ValidationError({"comment": "This comment is already deleted."})
     comment.deleted_at = timezone.now()
     comment.deleted_by_id = membership.user_id
     comment.save(update_fields=["deleted_at", "deleted_by"])

@@ -170,7 +170,9 @@ def request_set_status(
         "Only maintainers of the owning team (or tenant admins) can change the status.",
     )
     locked = (
-        FeatureRequest.objects.select_for_update().select_related("capability").get(pk=feature_request.pk)
+        FeatureRequest.objects.select_for_update(of=("self",))
+        .select_related("capability")
+        .get(pk=feature_request.pk)
     )
     errors = Errors()
     clean_note = common.clean_text(note, "note", common.MAX_NOTE, errors)

@@ -24,7 +24,11 @@ from requests_app.workflow import LABELS
 
 
 def _lock(feature_request: FeatureRequest) -> FeatureRequest:
-    return FeatureRequest.objects.select_for_update().select_related("capability").get(pk=feature_request.pk)
+    return (
+        FeatureRequest.objects.select_for_update(of=("self",))
+        .select_related("capability")
+        .get(pk=feature_request.pk)
+    )
 
 
 def _require_open(locked: FeatureRequest) -> None:
