@@ -1,4 +1,4 @@
-"""Exact counts under real concurrency, on PostgreSQL: threads with their own connections, released together."""
+"""Exact counts under real concurrency on PostgreSQL: threads with their own connections, started together."""
 
 from __future__ import annotations
 
