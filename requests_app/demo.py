@@ -1,6 +1,9 @@
 """Demo requests, votes, comments and triage, created through the services (events are real).
 
-Requests #1-#3 of acme and #1 of globex are shipped by the demo releases (see catalog/releases/demo.py):
+Globex's numbers start at #101: they continue those of the tracker it used before Agora (and this way
+no request number of one demo tenant is also one of the other, which the cross-tenant isolation matrix needs
+to try B's objects from A). Requests #1-#3 of acme and #101 of globex are shipped by the demo releases
+(see catalog/releases/demo.py):
 their publish events are dispatched after the demo transaction commits, when these requests exist, so the
 demo shows the loop closing ("shipped in Kafka Topics 2.3.0"). Vote times are moved into the past (demo
 only) so that "trending" and "top" differ.
@@ -17,7 +20,7 @@ from django.utils import timezone
 from catalog.models import Capability
 from portal.plugins.api import Membership
 from requests_app import services, trending
-from requests_app.models import FeatureRequest, Vote
+from requests_app.models import FeatureRequest, RequestSequence, Vote
 
 # (capability slug or None, author, title, body, tags, voters, days ago)
 REQUESTS: dict[str, list[tuple]] = {
@@ -155,7 +158,7 @@ TRIAGE: dict[str, list[tuple]] = {
         (6, "olga", "under_review", ""),
         (9, "bob", "declined", "Charts stay in the HTTP repository until Flux supports OCI everywhere."),
     ],
-    "globex": [(2, "gina", "planned", "Region targeting lands with the new evaluation engine.")],
+    "globex": [(102, "gina", "planned", "Region targeting lands with the new evaluation engine.")],
 }
 # (number, author, body, official, internal)
 COMMENTS: dict[str, list[tuple]] = {
@@ -165,8 +168,13 @@ COMMENTS: dict[str, list[tuple]] = {
         (4, "bob", "Capacity team agreed to 2x without review; above that a ticket stays.", False, True),
         (7, "bob", "Which preview tooling do you use? That decides where the record lives.", False, False),
     ],
-    "globex": [],
+    "globex": [
+        (102, "gina", "Region rules reuse the audience definitions you already have.", True, False),
+        (103, "hank", "Would this replace the Parquet exports or sit beside them?", False, False),
+    ],
 }
+# Request numbers already used per tenant before the demo starts (see the module docstring).
+FIRST_NUMBER = {"globex": 101}
 MERGES = {"acme": [(8, 4, "bob")], "globex": []}
 
 
@@ -177,6 +185,8 @@ def _membership(users: dict[str, Any], name: str) -> Membership | None:
 
 def load(*, tenant: Any, users: dict[str, Any]) -> None:
     capabilities = {c.slug: c for c in Capability.objects.all()}
+    if tenant.slug in FIRST_NUMBER:
+        RequestSequence.objects.create(tenant=tenant, last_number=FIRST_NUMBER[tenant.slug] - 1)
     now = timezone.now()
     created: dict[int, FeatureRequest] = {}
     for slug, author, title, body, tags, voters, days in REQUESTS.get(tenant.slug, []):

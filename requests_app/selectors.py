@@ -104,7 +104,7 @@ def comments_for(
     membership: Membership | None, feature_request: FeatureRequest, *, include_internal: bool
 ) -> list[Comment]:
     """The request's comments and those of requests merged into it, oldest first (one query)."""
-    merged = FeatureRequest.objects.filter(duplicate_of=feature_request).values("pk")
+    merged = visible_requests(membership).filter(duplicate_of=feature_request).values("pk")
     qs = Comment.objects.filter(Q(request=feature_request) | Q(request_id__in=merged))
     if not include_internal:
         qs = qs.filter(internal=False)

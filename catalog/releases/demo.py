@@ -1,9 +1,9 @@
 """Demo releases, incidents and feed links, created through the services (events and notifications are real).
 
 Called from `CatalogPlugin.demo_data` after the capabilities exist. Times are moved into the past afterwards
-(demo only) so the changelog and status history look lived-in. Some releases ship feature requests #1-#3:
-only the numbers are given; the requests plugin resolves them when the publish events are dispatched (after
-the demo transaction commits, when its demo requests exist).
+(demo only) so the changelog and status history look lived-in. Some releases ship feature requests (acme
+#1-#3, globex #101): only the numbers are given; the requests plugin resolves them when the publish events
+are dispatched (after the demo transaction commits, when its demo requests exist).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ RELEASES: dict[str, list[tuple]] = {
             "New clusters run PostgreSQL 16.",
             "Test your application against 16 before the in-place upgrade "
             "window; `pg_upgrade` runs on the weekend you choose.",
-            [1],
+            [101],
             3,
         ),
         (

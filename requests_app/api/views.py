@@ -1,9 +1,408 @@
-"""API of the board (being written)."""
+"""`/api/v1/requests/`: the board's selectors, services and permissions, as the pages use them.
 
-from rest_framework import viewsets
+Requests are addressed by their number (`/api/v1/requests/12/`). Everything resolves through
+`selectors.visible_requests`, so a request of another tenant, or filed against a capability the caller cannot
+see, answers 404 exactly like a number never handed out. The services check permissions (403) and validate
+(400 with `fields`); this module only parses input, applies the abuse limits before a write (429 with
+`Retry-After`, nothing written) and serialises what the selectors return. Requests are never deleted.
+"""
 
-from requests_app.models import FeatureRequest
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.selectors import visible_capabilities
+from portal.plugins.api import Membership, membership_of
+from requests_app import ratelimit, selectors, services
+from requests_app.api import filters
+from requests_app.api.serializers import (
+    CommentEditInputSerializer,
+    CommentInputSerializer,
+    CommentSerializer,
+    FeatureRequestSerializer,
+    HistorySerializer,
+    MergeInputSerializer,
+    RequestInputSerializer,
+    RequestStatusInputSerializer,
+    RequestSummarySerializer,
+    RoadmapSerializer,
+    TeamDemandSerializer,
+    VoteRecordInputSerializer,
+)
+from requests_app.models import Comment, FeatureRequest, StatusChange
+from requests_app.permissions import can_triage
+
+RATE_LIMITED = OpenApiResponse(
+    description="Over the hourly limit (`throttled`); nothing was written. Retry after `Retry-After` seconds."
+)
+FORBIDDEN = OpenApiResponse(description="Your role does not allow this (`permission_denied`).")
+INVALID = OpenApiResponse(description="Invalid input (`invalid`), with messages per field in `fields`.")
+COMMENT_PK = OpenApiParameter(
+    "comment_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The comment's id."
+)
+NUMBER_REGEX = "[0-9]{1,9}"  # beyond the range of a request number (and of the column): never a match
 
 
-class FeatureRequestViewSet(viewsets.GenericViewSet):
-    queryset = FeatureRequest.unscoped.none()
+class RateLimitExceeded(exceptions.Throttled):
+    """DRF's 429 (it sets `Retry-After` from `wait`) with the limit's own message."""
+
+    def __init__(self, limited: ratelimit.RateLimited) -> None:
+        super().__init__(wait=limited.retry_after)
+        self.detail = ErrorDetail(str(limited), code=self.default_code)
+
+
+def _consume(membership: Membership, action_name: str) -> None:
+    try:
+        ratelimit.consume(action_name, tenant_id=membership.tenant_id, user_id=membership.user_id)
+    except ratelimit.RateLimited as exc:
+        raise RateLimitExceeded(exc) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[filters.RequestListQuerySerializer],
+        description="The board: requests you can see, most voted first by default. Cursor-paginated.",
+    ),
+    retrieve=extend_schema(description="One request by its number."),
+    create=extend_schema(
+        request=RequestInputSerializer,
+        responses={201: FeatureRequestSerializer, 400: INVALID, 403: FORBIDDEN, 429: RATE_LIMITED},
+        description="File a request; you vote for it and follow it. Limited per person and hour.",
+    ),
+    partial_update=extend_schema(
+        request=RequestInputSerializer,
+        responses={200: FeatureRequestSerializer, 400: INVALID, 403: FORBIDDEN},
+        description="Edit title, body, tags or capability: the author while the request is open, the "
+        "owning team's maintainers (and tenant admins) always. Only the given fields change.",
+    ),
+)
+class FeatureRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Feature requests of the caller's tenant, addressed by number."""
+
+    serializer_class = FeatureRequestSerializer
+    queryset = FeatureRequest.unscoped.none()  # the model, for the schema; get_queryset does the work
+    lookup_field = "number"
+    lookup_value_regex = NUMBER_REGEX
+    filter_backends: list = []  # filters are parsed by requests_app.api.filters, applied by the selector
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    @property
+    def membership(self) -> Membership | None:
+        return membership_of(self.request)
+
+    @property
+    def cursor_ordering(self) -> tuple[str, ...]:
+        wanted = self.request.query_params.get("ordering", "")
+        return selectors.SORTS.get(wanted, selectors.SORTS["top"])
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def get_queryset(self):
+        if self.action != "list":
+            return selectors.visible_requests(self.membership)
+        query = filters.parse(self.request.query_params)
+        return selectors.request_list(self.membership, **query).select_related("duplicate_of")
+
+    def get_object(self) -> FeatureRequest:
+        found = selectors.request_detail(self.membership, number=int(self.kwargs["number"]))
+        if found is None:
+            raise Http404("No such request.")
+        self.check_object_permissions(self.request, found)
+        return found
+
+    def _output(self, feature_request: FeatureRequest, status_code: int = status.HTTP_200_OK) -> Response:
+        """The request as it is now (counts, status, my_vote), read again through the selector."""
+        fresh = selectors.request_detail(self.membership, number=feature_request.number)
+        if fresh is None:
+            raise Http404("No such request.")
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    # -- filing and editing ----------------------------------------------------------------------------
+
+    def _request_input(self, request: Request, *, partial: bool) -> dict:
+        body = RequestInputSerializer(
+            data=request.data, partial=partial, capabilities=visible_capabilities(self.membership)
+        )
+        body.is_valid(raise_exception=True)
+        return dict(body.validated_data)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self._request_input(request, partial=False)
+        _consume(self.membership, "request")
+        feature_request = services.request_create(membership=self.membership, **data)
+        return self._output(feature_request, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        feature_request = self.get_object()
+        data = self._request_input(request, partial=True)
+        services.request_update(membership=self.membership, feature_request=feature_request, **data)
+        return self._output(feature_request)
+
+    # -- votes -----------------------------------------------------------------------------------------
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: OpenApiResponse(FeatureRequestSerializer, description="Voted."),
+            200: OpenApiResponse(FeatureRequestSerializer, description="You had voted already."),
+            400: OpenApiResponse(description="Voting is closed (shipped, declined or duplicate)."),
+            403: FORBIDDEN,
+            429: RATE_LIMITED,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def vote(self, request: Request, number: str | None = None) -> Response:
+        """Vote for the request. Idempotent: voting again keeps one vote."""
+        feature_request = self.get_object()
+        _consume(self.membership, "vote")
+        created = services.vote_add(membership=self.membership, feature_request=feature_request)
+        return self._output(feature_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="No vote of yours any more (also when there was none)."),
+            400: OpenApiResponse(description="Voting is closed (shipped, declined or duplicate)."),
+            403: FORBIDDEN,
+            429: RATE_LIMITED,
+        },
+    )
+    @vote.mapping.delete
+    def unvote(self, request: Request, number: str | None = None) -> Response:
+        """Take your vote back while voting is open. Idempotent."""
+        feature_request = self.get_object()
+        _consume(self.membership, "vote")
+        services.vote_remove(membership=self.membership, feature_request=feature_request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=VoteRecordInputSerializer,
+        responses={
+            201: OpenApiResponse(FeatureRequestSerializer, description="Vote recorded."),
+            200: OpenApiResponse(FeatureRequestSerializer, description="They had voted already."),
+            400: INVALID,
+            403: FORBIDDEN,
+            429: RATE_LIMITED,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="votes/record", url_name="vote-record")
+    def vote_record(self, request: Request, number: str | None = None) -> Response:
+        """Maintainers of the owning team (and tenant admins) record a colleague's vote, e.g. heard in a
+        meeting; it is shown as recorded on their behalf."""
+        feature_request = self.get_object()
+        body = VoteRecordInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        _consume(self.membership, "vote")
+        created = services.vote_record(
+            membership=self.membership, feature_request=feature_request, **body.validated_data
+        )
+        return self._output(feature_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={200: TeamDemandSerializer(many=True), 403: FORBIDDEN})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def demand(self, request: Request, number: str | None = None) -> Response:
+        """Voters per team, most first (a person in two teams counts in both; `team: null` are voters in
+        no team). For maintainers of the owning team and tenant admins."""
+        feature_request = self.get_object()
+        if not can_triage(self.membership, feature_request):
+            raise PermissionDenied("Only maintainers of the owning team (or tenant admins) can see demand.")
+        rows = selectors.demand_by_team(feature_request)
+        return Response(TeamDemandSerializer(rows, many=True).data)
+
+    # -- triage ----------------------------------------------------------------------------------------
+
+    @extend_schema(
+        request=RequestStatusInputSerializer,
+        responses={
+            200: FeatureRequestSerializer,
+            400: OpenApiResponse(description="Not a next step of the workflow; the message says which are."),
+            403: FORBIDDEN,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="status", url_name="status")
+    def set_status(self, request: Request, number: str | None = None) -> Response:
+        """Move the request along the workflow (new, under review, planned, in progress, shipped,
+        declined) with a public note; followers are told. To close a duplicate, merge it."""
+        feature_request = self.get_object()
+        body = RequestStatusInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.request_set_status(
+            membership=self.membership, feature_request=feature_request, **body.validated_data
+        )
+        return self._output(feature_request)
+
+    @extend_schema(
+        request=MergeInputSerializer,
+        responses={
+            200: OpenApiResponse(FeatureRequestSerializer, description="The request merged into."),
+            400: INVALID,
+            403: FORBIDDEN,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, number: str | None = None) -> Response:
+        """Close this request as a duplicate of `into`: its votes (each person once), followers and tags
+        move there. Answers with the request merged into."""
+        source = self.get_object()
+        body = MergeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not can_triage(self.membership, source):
+            raise PermissionDenied("Only maintainers of the owning team (or tenant admins) can merge it.")
+        into = body.validated_data["into"]
+        target = selectors.visible_requests(self.membership).filter(number=into).first()
+        if target is None:
+            raise ValidationError({"into": [f"There is no request #{into}."]})
+        merged = services.request_merge(
+            membership=self.membership, source=source, target=target, note=body.validated_data["note"]
+        )
+        return self._output(merged)
+
+    @extend_schema(responses=HistorySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, number: str | None = None) -> Response:
+        """Status changes with their public notes, and duplicates merged in, oldest first."""
+        feature_request = self.get_object()
+        entries = selectors.history_of(feature_request)
+        context = {"visible_related": self._visible_pks(entries)}
+        return Response(HistorySerializer(entries, many=True, context=context).data)
+
+    def _visible_pks(self, entries: list[StatusChange]) -> set[int]:
+        """Of the requests the history points to, those the caller may see (the others stay unnamed)."""
+        related = {e.related_id for e in entries if e.related_id is not None}
+        if not related:
+            return set()
+        visible = selectors.visible_requests(self.membership).filter(pk__in=related)
+        return set(visible.values_list("pk", flat=True))
+
+    # -- comments --------------------------------------------------------------------------------------
+
+    @extend_schema(
+        responses=CommentSerializer(many=True),
+        description="Comments oldest first, with those of duplicates merged into this request; internal "
+        "notes only for the owning team's maintainers and tenant admins; deleted ones as a trace.",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def comments(self, request: Request, number: str | None = None) -> Response:
+        feature_request = self.get_object()
+        found = selectors.comments_for(
+            self.membership, feature_request, include_internal=can_triage(self.membership, feature_request)
+        )
+        return Response(CommentSerializer(found, many=True).data)
+
+    @extend_schema(
+        request=CommentInputSerializer,
+        responses={201: CommentSerializer, 400: INVALID, 403: FORBIDDEN, 429: RATE_LIMITED},
+        description="Comment (Markdown). Maintainers may post the team's official response (followers "
+        "are told) or an internal note. Limited per person and hour.",
+    )
+    @comments.mapping.post
+    def comment_create(self, request: Request, number: str | None = None) -> Response:
+        feature_request = self.get_object()
+        body = CommentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        _consume(self.membership, "comment")
+        comment = services.comment_create(
+            membership=self.membership, feature_request=feature_request, **body.validated_data
+        )
+        return Response(CommentSerializer(self._comment_row(comment.pk)).data, status=status.HTTP_201_CREATED)
+
+    def _comment_row(self, pk: int) -> Comment:
+        return Comment.objects.select_related("author", "deleted_by", "request").get(pk=pk)
+
+    def _comment(self, feature_request: FeatureRequest, comment_pk: str | None) -> Comment:
+        """A comment of this request that the caller may see; anything else is 404."""
+        comment = (
+            Comment.objects.select_related("author", "deleted_by")
+            .filter(request=feature_request, pk=int(comment_pk or 0))
+            .first()
+        )
+        if comment is None or (comment.internal and not can_triage(self.membership, feature_request)):
+            raise Http404("No such comment.")
+        comment.request = feature_request  # loaded with its capability, which the permissions read
+        return comment
+
+    @extend_schema(parameters=[COMMENT_PK], responses=CommentSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=rf"comments/(?P<comment_pk>{NUMBER_REGEX})",
+        url_name="comment-detail",
+        pagination_class=None,
+    )
+    def comment(self, request: Request, number: str | None = None, comment_pk: str | None = None) -> Response:
+        """One comment (a deleted one as its trace)."""
+        found = self._comment(self.get_object(), comment_pk)
+        return Response(CommentSerializer(found).data)
+
+    @extend_schema(
+        parameters=[COMMENT_PK],
+        request=CommentEditInputSerializer,
+        responses={200: CommentSerializer, 400: INVALID, 403: FORBIDDEN},
+    )
+    @comment.mapping.patch
+    def comment_edit(
+        self, request: Request, number: str | None = None, comment_pk: str | None = None
+    ) -> Response:
+        """Edit your own comment."""
+        found = self._comment(self.get_object(), comment_pk)
+        body = CommentEditInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.comment_edit(membership=self.membership, comment=found, **body.validated_data)
+        return Response(CommentSerializer(self._comment_row(found.pk)).data)
+
+    @extend_schema(parameters=[COMMENT_PK], request=None, responses={204: None, 403: FORBIDDEN})
+    @comment.mapping.delete
+    def comment_delete(
+        self, request: Request, number: str | None = None, comment_pk: str | None = None
+    ) -> Response:
+        """Delete a comment: your own, or any as a maintainer of the owning team. A trace stays."""
+        found = self._comment(self.get_object(), comment_pk)
+        services.comment_delete(membership=self.membership, comment=found)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # -- board-wide ------------------------------------------------------------------------------------
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("title", OpenApiTypes.STR, required=True, description="The title being typed."),
+        ],
+        responses=RequestSummarySerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def similar(self, request: Request) -> Response:
+        """Up to 5 requests resembling a title, for "vote instead of filing a duplicate" suggestions."""
+        title = request.query_params.get("title", "")[:300]
+        found = selectors.similar_requests(self.membership, title)
+        return Response(RequestSummarySerializer(found, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("capability", OpenApiTypes.STR, description="Only this capability (slug)."),
+        ],
+        responses=RoadmapSerializer,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def roadmap(self, request: Request) -> Response:
+        """Planned, in progress and recently shipped requests, most wanted first."""
+        capability = None
+        slug = request.query_params.get("capability", "")
+        if slug:
+            capability = (
+                visible_capabilities(self.membership, include_archived=True).filter(slug=slug).first()
+            )
+            if capability is None:
+                return Response(RoadmapSerializer({"planned": [], "in_progress": [], "shipped": []}).data)
+        board = selectors.roadmap(self.membership, capability=capability)
+        return Response(RoadmapSerializer(board, context=self.get_serializer_context()).data)

@@ -111,18 +111,19 @@ def request_update(
         changes["capability"] = capability
     clean_tags = common.clean_tags(tags, errors) if tags is not _UNSET else None
     errors.raise_if_any()
-    for field, value in changes.items():
-        setattr(feature_request, field, value)
+    changed = [field for field, value in changes.items() if getattr(feature_request, field) != value]
+    if clean_tags is not None and clean_tags != sorted(feature_request.tags.values_list("name", flat=True)):
+        changed.append("tags")
+    if not changed:
+        return feature_request  # nothing to save, nobody to tell
+    for field in changed:
+        if field != "tags":
+            setattr(feature_request, field, changes[field])
     feature_request.save()
-    if clean_tags is not None:
-        _set_tags(feature_request, clean_tags)
+    if "tags" in changed:
+        _set_tags(feature_request, clean_tags or [])
     search.refresh(feature_request)
-    common.emit(
-        "request_updated",
-        feature_request,
-        actor_id=membership.user_id,
-        changed=sorted([*changes, *(["tags"] if clean_tags is not None else [])]),
-    )
+    common.emit("request_updated", feature_request, actor_id=membership.user_id, changed=sorted(changed))
     return feature_request
 
 
