@@ -13,20 +13,20 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.selectors import visible_capabilities
 from portal.plugins.api import Membership, membership_of
-from requests_app import ratelimit, selectors, services
+from requests_app import selectors, services
 from requests_app.api import filters
+from requests_app.api.comments import CommentActionsMixin
+from requests_app.api.limits import consume
+from requests_app.api.schema import FORBIDDEN, INVALID, NUMBER_REGEX, RATE_LIMITED
 from requests_app.api.serializers import (
-    CommentEditInputSerializer,
-    CommentInputSerializer,
-    CommentSerializer,
     FeatureRequestSerializer,
     HistorySerializer,
     MergeInputSerializer,
@@ -37,33 +37,8 @@ from requests_app.api.serializers import (
     TeamDemandSerializer,
     VoteRecordInputSerializer,
 )
-from requests_app.models import Comment, FeatureRequest, StatusChange
+from requests_app.models import FeatureRequest, StatusChange
 from requests_app.permissions import can_triage
-
-RATE_LIMITED = OpenApiResponse(
-    description="Over the hourly limit (`throttled`); nothing was written. Retry after `Retry-After` seconds."
-)
-FORBIDDEN = OpenApiResponse(description="Your role does not allow this (`permission_denied`).")
-INVALID = OpenApiResponse(description="Invalid input (`invalid`), with messages per field in `fields`.")
-COMMENT_PK = OpenApiParameter(
-    "comment_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The comment's id."
-)
-NUMBER_REGEX = "[0-9]{1,9}"  # beyond the range of a request number (and of the column): never a match
-
-
-class RateLimitExceeded(exceptions.Throttled):
-    """DRF's 429 (it sets `Retry-After` from `wait`) with the limit's own message."""
-
-    def __init__(self, limited: ratelimit.RateLimited) -> None:
-        super().__init__(wait=limited.retry_after)
-        self.detail = ErrorDetail(str(limited), code=self.default_code)
-
-
-def _consume(membership: Membership, action_name: str) -> None:
-    try:
-        ratelimit.consume(action_name, tenant_id=membership.tenant_id, user_id=membership.user_id)
-    except ratelimit.RateLimited as exc:
-        raise RateLimitExceeded(exc) from None
 
 
 @extend_schema_view(
@@ -85,7 +60,11 @@ def _consume(membership: Membership, action_name: str) -> None:
     ),
 )
 class FeatureRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    CommentActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Feature requests of the caller's tenant, addressed by number."""
 
@@ -140,7 +119,7 @@ class FeatureRequestViewSet(
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = self._request_input(request, partial=False)
-        _consume(self.membership, "request")
+        consume(self.membership, "request")
         feature_request = services.request_create(membership=self.membership, **data)
         return self._output(feature_request, status.HTTP_201_CREATED)
 
@@ -166,7 +145,7 @@ class FeatureRequestViewSet(
     def vote(self, request: Request, number: str | None = None) -> Response:
         """Vote for the request. Idempotent: voting again keeps one vote."""
         feature_request = self.get_object()
-        _consume(self.membership, "vote")
+        consume(self.membership, "vote")
         created = services.vote_add(membership=self.membership, feature_request=feature_request)
         return self._output(feature_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -183,7 +162,7 @@ class FeatureRequestViewSet(
     def unvote(self, request: Request, number: str | None = None) -> Response:
         """Take your vote back while voting is open. Idempotent."""
         feature_request = self.get_object()
-        _consume(self.membership, "vote")
+        consume(self.membership, "vote")
         services.vote_remove(membership=self.membership, feature_request=feature_request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -204,7 +183,7 @@ class FeatureRequestViewSet(
         feature_request = self.get_object()
         body = VoteRecordInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        _consume(self.membership, "vote")
+        consume(self.membership, "vote")
         created = services.vote_record(
             membership=self.membership, feature_request=feature_request, **body.validated_data
         )
@@ -287,90 +266,6 @@ class FeatureRequestViewSet(
         return set(visible.values_list("pk", flat=True))
 
     # -- comments --------------------------------------------------------------------------------------
-
-    @extend_schema(
-        responses=CommentSerializer(many=True),
-        description="Comments oldest first, with those of duplicates merged into this request; internal "
-        "notes only for the owning team's maintainers and tenant admins; deleted ones as a trace.",
-    )
-    @action(detail=True, methods=["get"], pagination_class=None)
-    def comments(self, request: Request, number: str | None = None) -> Response:
-        feature_request = self.get_object()
-        found = selectors.comments_for(
-            self.membership, feature_request, include_internal=can_triage(self.membership, feature_request)
-        )
-        return Response(CommentSerializer(found, many=True).data)
-
-    @extend_schema(
-        request=CommentInputSerializer,
-        responses={201: CommentSerializer, 400: INVALID, 403: FORBIDDEN, 429: RATE_LIMITED},
-        description="Comment (Markdown). Maintainers may post the team's official response (followers "
-        "are told) or an internal note. Limited per person and hour.",
-    )
-    @comments.mapping.post
-    def comment_create(self, request: Request, number: str | None = None) -> Response:
-        feature_request = self.get_object()
-        body = CommentInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        _consume(self.membership, "comment")
-        comment = services.comment_create(
-            membership=self.membership, feature_request=feature_request, **body.validated_data
-        )
-        return Response(CommentSerializer(self._comment_row(comment.pk)).data, status=status.HTTP_201_CREATED)
-
-    def _comment_row(self, pk: int) -> Comment:
-        return Comment.objects.select_related("author", "deleted_by", "request").get(pk=pk)
-
-    def _comment(self, feature_request: FeatureRequest, comment_pk: str | None) -> Comment:
-        """A comment of this request that the caller may see; anything else is 404."""
-        comment = (
-            Comment.objects.select_related("author", "deleted_by")
-            .filter(request=feature_request, pk=int(comment_pk or 0))
-            .first()
-        )
-        if comment is None or (comment.internal and not can_triage(self.membership, feature_request)):
-            raise Http404("No such comment.")
-        comment.request = feature_request  # loaded with its capability, which the permissions read
-        return comment
-
-    @extend_schema(parameters=[COMMENT_PK], responses=CommentSerializer)
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path=rf"comments/(?P<comment_pk>{NUMBER_REGEX})",
-        url_name="comment-detail",
-        pagination_class=None,
-    )
-    def comment(self, request: Request, number: str | None = None, comment_pk: str | None = None) -> Response:
-        """One comment (a deleted one as its trace)."""
-        found = self._comment(self.get_object(), comment_pk)
-        return Response(CommentSerializer(found).data)
-
-    @extend_schema(
-        parameters=[COMMENT_PK],
-        request=CommentEditInputSerializer,
-        responses={200: CommentSerializer, 400: INVALID, 403: FORBIDDEN},
-    )
-    @comment.mapping.patch
-    def comment_edit(
-        self, request: Request, number: str | None = None, comment_pk: str | None = None
-    ) -> Response:
-        """Edit your own comment."""
-        found = self._comment(self.get_object(), comment_pk)
-        body = CommentEditInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.comment_edit(membership=self.membership, comment=found, **body.validated_data)
-        return Response(CommentSerializer(self._comment_row(found.pk)).data)
-
-    @extend_schema(parameters=[COMMENT_PK], request=None, responses={204: None, 403: FORBIDDEN})
-    @comment.mapping.delete
-    def comment_delete(
-        self, request: Request, number: str | None = None, comment_pk: str | None = None
-    ) -> Response:
-        """Delete a comment: your own, or any as a maintainer of the owning team. A trace stays."""
-        found = self._comment(self.get_object(), comment_pk)
-        services.comment_delete(membership=self.membership, comment=found)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     # -- board-wide ------------------------------------------------------------------------------------
 
