@@ -114,6 +114,7 @@ def test_publish_emits_the_contract_event_once_and_a_second_publish_is_a_conflic
         "kind": "fix",
         "url": f"/t/{world_a.tenant.slug}/catalog/releases/{release.pk}/",
         "ships_request_numbers": [12, 15],
+        "published_by_id": world_a.maintainer.pk,
     }
 
 
