@@ -3,6 +3,8 @@
 import django.contrib.postgres.search
 from django.db import migrations
 
+from portal.plugins.api import RunSQLOnPostgres
+
 PG_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS catalog_capability_search_gin ON catalog_capability USING gin (search_vector)",
@@ -13,18 +15,6 @@ PG_BACKWARD = [
     "DROP INDEX IF EXISTS catalog_capability_name_trgm",
     "DROP INDEX IF EXISTS catalog_capability_search_gin",
 ]
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in PG_FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in PG_BACKWARD:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -38,5 +28,5 @@ class Migration(migrations.Migration):
             name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
-        migrations.RunPython(forward, backward, elidable=False),
+        RunSQLOnPostgres(PG_FORWARD, PG_BACKWARD),
     ]

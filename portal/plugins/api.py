@@ -29,6 +29,7 @@ from portal.plugins.base import (
     NotificationChannel,
     SettingSpec,
 )
+from portal.plugins.operations import RunSQLOnPostgres
 from portal.plugins.registry import capability_panels, plugins
 from portal.tenancy.admin import TenantScopedAdmin
 from portal.tenancy.context import get_current_tenant, require_current_tenant, tenant_context
@@ -48,6 +49,7 @@ __all__ = [
     "NavItem",
     "NotificationChannel",
     "Role",
+    "RunSQLOnPostgres",
     "SettingSpec",
     "Team",
     "TeamMembership",

@@ -3,6 +3,8 @@
 
 from django.db import migrations
 
+from portal.plugins.api import RunSQLOnPostgres
+
 PG_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS requests_app_request_search_gin ON requests_app_featurerequest "
@@ -16,19 +18,7 @@ PG_BACKWARD = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in PG_FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in PG_BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("requests_app", "0001_initial")]
 
-    operations = [migrations.RunPython(forward, backward, elidable=False)]
+    operations = [RunSQLOnPostgres(PG_FORWARD, PG_BACKWARD)]

@@ -89,22 +89,35 @@ class RedisServer:
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+def redis_process() -> Iterator[RedisServer]:
+    """One throw-away redis-server for the session (starting one per test would cost seconds)."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server binary not found (apt-get install redis-server)")
     server = RedisServer()
     server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(redis_process: RedisServer) -> Iterator[RedisServer]:
+    """Point this process's Celery at the throw-away Redis (not eager) for one test, then restore it.
+
+    Per test, not per session: tests that run later in the same session (the browser tier) expect the
+    suite's eager Celery; left pointing at a broker without workers, their fan-outs would never run.
+    """
     from portal.celery import app
 
+    if redis_process.proc is None:  # a test stopped it (Redis outage) and failed before restarting
+        redis_process.start()
     saved = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = server.url, False
+    app.conf.broker_url, app.conf.task_always_eager = redis_process.url, False
     app._pool = None
     app.amqp._producer_pool = None
-    yield server
+    yield redis_process
     app.conf.broker_url, app.conf.task_always_eager = saved
     app._pool = None
     app.amqp._producer_pool = None
-    server.stop()
 
 
 # --- SMTP -----------------------------------------------------------------------------------------
