@@ -41,7 +41,9 @@ venv: $(VENV)/.installed
 
 run: venv
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py seed_demo
+	@# The demo's own history (releases, status updates) notifies people too: keep those emails out of the
+	@# terminal. What you do in the running demo prints its emails there (EMAIL_URL unset: console).
+	EMAIL_URL=$${EMAIL_URL:-locmem://} $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Agora demo: http://$(HOST):$(PORT)/"
 	@echo "  Log in as alice (tenant admin, acme), bob (platform maintainer, acme), carol (developer, acme),"
@@ -63,7 +65,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 
 demo-reset: venv
-	$(PY) manage.py seed_demo --reset
+	EMAIL_URL=$${EMAIL_URL:-locmem://} $(PY) manage.py seed_demo --reset
 
 clean:
 	rm -rf $(VENV) agora.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -161,7 +161,7 @@ def demand_by_team(feature_request: FeatureRequest) -> list[TeamDemand]:
 def similar_requests(
     membership: Membership | None, title: str, *, exclude_pk: int | None = None, limit: int = 5
 ) -> list[FeatureRequest]:
-    """Requests resembling a title being typed, open ones first, so people vote instead of re-filing."""
+    """Requests resembling a title being typed, best match first, so people vote instead of re-filing."""
     qs = search.similar(visible_requests(membership), title)
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
