@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from portal.plugins.api import Membership, can_maintain, can_write, is_tenant_admin
+from portal.plugins.api import Membership, can_maintain, can_write, is_tenant_admin, maintained_team_ids
 
 if TYPE_CHECKING:
     from requests_app.models import Comment, FeatureRequest
@@ -27,6 +28,14 @@ def can_triage(membership: Membership | None, feature_request: FeatureRequest) -
         return True
     team_id = owner_team_id(feature_request)
     return team_id is not None and can_maintain(membership, team_id)
+
+
+def triage_checker(membership: Membership | None) -> Callable[[FeatureRequest], bool]:
+    """`can_triage` for many requests at the cost of one query (pages listing comments of several)."""
+    if is_tenant_admin(membership):
+        return lambda feature_request: True
+    teams = maintained_team_ids(membership)
+    return lambda feature_request: owner_team_id(feature_request) in teams
 
 
 def can_participate(membership: Membership | None) -> bool:
@@ -52,10 +61,15 @@ def can_edit_comment(membership: Membership | None, comment: Comment) -> bool:
 
 
 def can_delete_comment(
-    membership: Membership | None, comment: Comment, feature_request: FeatureRequest
+    membership: Membership | None,
+    comment: Comment,
+    feature_request: FeatureRequest,
+    *,
+    triages: bool | None = None,
 ) -> bool:
+    """`triages`: the caller's `can_triage` answer for the request, when it already has it."""
     if membership is None or comment.deleted_at is not None:
         return False
     if comment.author_id == membership.user_id and can_write(membership):
         return True
-    return can_triage(membership, feature_request)
+    return can_triage(membership, feature_request) if triages is None else triages

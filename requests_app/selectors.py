@@ -120,7 +120,11 @@ def history_of(feature_request: FeatureRequest) -> list[StatusChange]:
 
 
 def duplicates_of(feature_request: FeatureRequest) -> list[FeatureRequest]:
-    return list(FeatureRequest.objects.filter(duplicate_of=feature_request).order_by("number"))
+    return list(
+        FeatureRequest.objects.filter(duplicate_of=feature_request)
+        .select_related("capability")
+        .order_by("number")
+    )
 
 
 def voters_of(feature_request: FeatureRequest, limit: int = 100) -> list[Vote]:

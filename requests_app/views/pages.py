@@ -24,6 +24,7 @@ from requests_app.permissions import (
     can_edit_request,
     can_participate,
     can_triage,
+    triage_checker,
 )
 from requests_app.ratelimit import RateLimited
 from requests_app.views.common import (
@@ -47,10 +48,12 @@ def _safe_link(url: str) -> str:
     return ""
 
 
-def decorate_comment(membership, comment: Comment, *, page_pk: int, from_visible: bool = True) -> Comment:
+def decorate_comment(
+    membership, comment: Comment, *, page_pk: int, from_visible: bool = True, triages: bool | None = None
+) -> Comment:
     """What the comment partial needs: may the member edit/delete it, and is it from a merged duplicate."""
     comment.may_edit = can_edit_comment(membership, comment)
-    comment.may_delete = can_delete_comment(membership, comment, comment.request)
+    comment.may_delete = can_delete_comment(membership, comment, comment.request, triages=triages)
     comment.from_number = comment.request.number if comment.request_id != page_pk else None
     comment.from_visible = from_visible
     return comment
@@ -59,10 +62,11 @@ def decorate_comment(membership, comment: Comment, *, page_pk: int, from_visible
 def _comments(membership, feature_request: FeatureRequest, duplicates: list[FeatureRequest], visible: set):
     """The request's comments and those of the duplicates merged into it. Internal notes are shown to those
     who triage the request they were written on (a duplicate may belong to another team's capability)."""
-    triages = {feature_request.pk: can_triage(membership, feature_request)}
+    may_triage = triage_checker(membership)  # one query, however many duplicates and comments
+    triages = {feature_request.pk: may_triage(feature_request)}
     by_pk = {feature_request.pk: feature_request}
     for duplicate in duplicates:
-        triages[duplicate.pk] = can_triage(membership, duplicate)
+        triages[duplicate.pk] = may_triage(duplicate)
         by_pk[duplicate.pk] = duplicate
     rows = selectors.comments_for(membership, feature_request, include_internal=any(triages.values()))
     shown = []
@@ -76,6 +80,7 @@ def _comments(membership, feature_request: FeatureRequest, duplicates: list[Feat
                 comment,
                 page_pk=feature_request.pk,
                 from_visible=comment.request_id == feature_request.pk or comment.request_id in visible,
+                triages=triages.get(comment.request_id, False),
             )
         )
     return shown

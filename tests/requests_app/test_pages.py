@@ -15,7 +15,7 @@ from portal.tenancy.context import tenant_context
 from requests_app import services
 from requests_app.models import Comment, FeatureRequest, RequestTag, StatusChange, Vote
 from tests.catalog.factories import make_capability
-from tests.factories import make_team
+from tests.factories import add_member, make_team, make_user
 from tests.requests_app.factories import make_request, membership, vote
 
 pytestmark = pytest.mark.django_db
@@ -700,3 +700,49 @@ def test_out_of_range_numbers_are_404_not_500(board, login):
     assert client.get(url("new/"), {"capability": "\x00"}).status_code == 200
     response = client.post(url("1/vote/"), {"action": "vote", "next": "/t/alpha/\x00\r\nSet-Cookie: x=1"})
     assert response.status_code == 302 and response["Location"] == url("1/")
+
+
+def _pile_onto(world, number: int, n: int, prefix: str) -> None:
+    """`n` more voters, comments (public and one internal), history entries and merged duplicates (with
+    their own comments) on one request."""
+    target = fetch(world, number)
+    people = [make_user(f"{prefix}{i}") for i in range(n)]
+    for user in people:
+        add_member(world.tenant, user)
+    with tenant_context(world.tenant):
+        tid = world.tenant.pk
+        Vote.objects.bulk_create([Vote(tenant_id=tid, request=target, user=u) for u in people])
+        Comment.objects.bulk_create(
+            [Comment(tenant_id=tid, request=target, author=u, body=f"Me too, {u.username}") for u in people]
+            + [Comment(tenant_id=tid, request=target, author=people[0], body="note", internal=True)] * 1
+        )
+        last = FeatureRequest.objects.order_by("-number").values_list("number", flat=True).first()
+        duplicates = FeatureRequest.objects.bulk_create(
+            [
+                FeatureRequest(
+                    tenant_id=tid, number=last + 1 + i, title=f"Duplicate {prefix} {i}", author=u,
+                    capability=target.capability, status="duplicate", duplicate_of=target,
+                )
+                for i, u in enumerate(people)
+            ]
+        )  # fmt: skip
+        Comment.objects.bulk_create(
+            [Comment(tenant_id=tid, request=d, author=d.author, body="Same here") for d in duplicates]
+        )
+        StatusChange.objects.bulk_create(
+            [
+                StatusChange(tenant_id=tid, request=target, from_status="new", to_status="new", actor=u)
+                for u in people
+            ]
+        )
+
+
+def test_request_page_query_count_does_not_grow_with_votes_comments_and_history(board, login):
+    client = login(board.maintainer)  # a triager: triage forms, demand by team and internal notes render too
+    path = url("1/")
+    queries(client, path)  # warm-up
+    _pile_onto(board, 1, 3, "few")
+    small = queries(client, path)
+    _pile_onto(board, 1, 120, "many")
+    large = queries(client, path)
+    assert small == large, (small, large)
