@@ -45,7 +45,8 @@ def words(text: str) -> list[str]:
 
 def similar(qs: QuerySet[FeatureRequest], title: str) -> QuerySet[FeatureRequest]:
     """`qs` narrowed to requests resembling `title`, best first (annotated `rank`)."""
-    terms = words(title[:300])
+    title = title[:300].replace("\x00", "")  # any text may come in; PostgreSQL refuses NUL characters
+    terms = words(title)
     if not terms:
         return qs.none()
     if is_postgres():
@@ -54,7 +55,7 @@ def similar(qs: QuerySet[FeatureRequest], title: str) -> QuerySet[FeatureRequest
         return (
             qs.annotate(
                 text_rank=SearchRank(F("search_vector"), query),
-                title_similarity=TrigramSimilarity("title", title[:300]),
+                title_similarity=TrigramSimilarity("title", title),
             )
             .filter(Q(search_vector=query) | Q(title_similarity__gte=0.3))
             .annotate(rank=Cast(F("text_rank") + F("title_similarity"), FloatField()))

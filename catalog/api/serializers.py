@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalog.models import Capability, CapabilityLink, Lifecycle, LinkKind, Visibility
-from portal.plugins.api import Team
+from portal.plugins.api import SlugRelatedField, Team
 
 
 class CapabilityLinkSerializer(serializers.ModelSerializer):
@@ -21,6 +21,10 @@ class CapabilitySerializer(serializers.ModelSerializer):
     links = CapabilityLinkSerializer(many=True, read_only=True)
     dependencies = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     visible_to_teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    # Optional on the model (blank=True): "" when unset, so not documented as `format: uri` / `email`,
+    # which an empty string does not satisfy.
+    oncall_url = serializers.CharField(read_only=True, help_text="On-call / sheriff rota: a URL, or empty.")
+    contact_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
 
     class Meta:
         model = Capability
@@ -48,7 +52,7 @@ class CapabilityInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
     lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, required=False)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.unscoped.none())
+    owner_team = SlugRelatedField(slug_field="slug", queryset=Team.unscoped.none())
     support_channel = serializers.CharField(max_length=200, required=False, allow_blank=True)
     oncall_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     contact_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
@@ -56,11 +60,11 @@ class CapabilityInputSerializer(serializers.Serializer):
     slo_target = serializers.DecimalField(max_digits=6, decimal_places=3, required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     links = LinkInputSerializer(many=True, required=False)
-    dependencies = serializers.SlugRelatedField(
+    dependencies = SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=Capability.unscoped.none()
     )
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    visible_to_teams = serializers.SlugRelatedField(
+    visible_to_teams = SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=Team.unscoped.none()
     )
 

@@ -4,6 +4,7 @@ Built-in features (catalog, requests) use exactly this surface, like any third-p
 Anything not re-exported here is internal and may change without notice.
 """
 
+from portal.accounts.api.serializers import SlugRelatedField
 from portal.accounts.models import Team, TeamMembership, TeamRole
 from portal.accounts.permissions import (
     IsTenantAdmin,
@@ -51,6 +52,7 @@ __all__ = [
     "Role",
     "RunSQLOnPostgres",
     "SettingSpec",
+    "SlugRelatedField",
     "Team",
     "TeamMembership",
     "TeamRole",

@@ -1,4 +1,4 @@
-"""Query-string filters of `GET /api/v1/requests/`.
+"""Query-string filters of `GET /api/v1/requests/` (and of the roadmap).
 
 Parsed and validated here (a bad value is a 400 naming the parameter), applied by
 `selectors.request_list`, the same function behind the board page, so page and API filter alike. Not a
@@ -36,6 +36,12 @@ class RequestListQuerySerializer(serializers.Serializer):
         required=False,
         default="top",
         help_text="top (most votes), trending, newest, updated.",
+    )
+
+
+class RoadmapQuerySerializer(serializers.Serializer):
+    capability = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Only this capability (slug)."
     )
 
 

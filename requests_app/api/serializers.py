@@ -4,12 +4,11 @@ permissions, validate completely and write."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Capability
-from portal.plugins.api import render_markdown, tenant_reverse
+from portal.plugins.api import SlugRelatedField, render_markdown, tenant_reverse
 from requests_app import trending
 from requests_app.models import Comment, FeatureRequest, RequestStatus, StatusChange
 from requests_app.services.common import MAX_BODY, MAX_COMMENT, MAX_NOTE, MAX_TAGS, MAX_TITLE, MIN_TITLE
@@ -94,7 +93,7 @@ class RequestInputSerializer(serializers.Serializer):
 
     title = serializers.CharField(min_length=MIN_TITLE, max_length=MAX_TITLE)
     body = serializers.CharField(max_length=MAX_BODY, required=False, allow_blank=True, help_text="Markdown.")
-    capability = serializers.SlugRelatedField(
+    capability = SlugRelatedField(
         slug_field="slug",
         queryset=Capability.unscoped.none(),
         required=False,
@@ -169,7 +168,7 @@ class HistorySerializer(serializers.ModelSerializer):
     def get_note_html(self, obj: StatusChange) -> str:
         return _html(obj.note)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_related(self, obj: StatusChange) -> int | None:
         if obj.related_id is None or obj.related_id not in self.context.get("visible_related", ()):
             return None

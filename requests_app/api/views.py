@@ -282,17 +282,14 @@ class FeatureRequestViewSet(
         found = selectors.similar_requests(self.membership, title)
         return Response(RequestSummarySerializer(found, many=True).data)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("capability", OpenApiTypes.STR, description="Only this capability (slug)."),
-        ],
-        responses=RoadmapSerializer,
-    )
+    @extend_schema(parameters=[filters.RoadmapQuerySerializer], responses=RoadmapSerializer)
     @action(detail=False, methods=["get"], pagination_class=None)
     def roadmap(self, request: Request) -> Response:
         """Planned, in progress and recently shipped requests, most wanted first."""
         capability = None
-        slug = request.query_params.get("capability", "")
+        query = filters.RoadmapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # a slug or nothing: 400, not a query PostgreSQL refuses
+        slug = query.validated_data.get("capability", "")
         if slug:
             capability = (
                 visible_capabilities(self.membership, include_archived=True).filter(slug=slug).first()

@@ -110,3 +110,10 @@ def test_tokens_page_rejects_empty_name_and_cannot_revoke_someone_elses(world_a,
     with tenant_context(world_a.tenant):
         admins.refresh_from_db()
     assert admins.revoked_at is None
+
+
+def test_team_api_looks_teams_up_by_slug_only(world_a, client):
+    token = world_a.tokens["member"]
+    assert client.get(f"/api/v1/teams/{world_a.team.slug}/", **_bearer(token)).status_code == 200
+    # Not a slug, so no lookup: a NUL character once reached PostgreSQL, which refuses it (a 500).
+    assert client.get(f"/api/v1/teams/{world_a.team.slug}%00/", **_bearer(token)).status_code == 404

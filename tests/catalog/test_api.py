@@ -102,3 +102,25 @@ def test_cross_tenant_is_404(world_a, world_b):
         api(world_a).patch(URL + "beta-only/", {"summary": "x"}, content_type="application/json").status_code
         == 404
     )
+
+
+def test_nul_characters_are_400_never_a_database_error(world_a):
+    """PostgreSQL refuses a NUL character even as a lookup parameter; these once answered 500."""
+    make_capability(world_a.tenant, world_a.team, name="Kafka")
+    client = api(world_a)
+    team = world_a.team.slug
+    for field, value in [
+        ("owner_team", f"{team}\x00"),
+        ("dependencies", ["kafka\x00"]),
+        ("visible_to_teams", [f"{team}\x00"]),
+    ]:
+        body = {"name": "Vault", "owner_team": team, field: value}
+        created = client.post(URL, body, content_type="application/json")
+        assert created.status_code == 400 and field in created.json()["error"]["fields"], field
+    patched = client.patch(URL + "kafka/", {"owner_team": "\x00"}, content_type="application/json")
+    assert patched.status_code == 400 and "owner_team" in patched.json()["error"]["fields"]
+    searched = client.get(URL, {"search": "kafka\x00"})
+    assert searched.status_code == 400 and "search" in searched.json()["error"]["fields"]
+    assert [c["slug"] for c in client.get(URL, {"search": "kafka"}).json()["results"]] == ["kafka"]
+    with tenant_context(world_a.tenant):
+        assert Capability.objects.get().owner_team == world_a.team

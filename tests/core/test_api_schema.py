@@ -29,3 +29,16 @@ def test_schema_endpoint_is_served(client, db):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"openapi" in response.content
+
+
+def test_schema_documents_what_the_api_returns_for_unset_fields(db):
+    """Found by the fuzz tier's response checks: null and "" where the schema promised otherwise."""
+    from drf_spectacular.settings import spectacular_settings
+
+    schema = spectacular_settings.DEFAULT_GENERATOR_CLASS().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    assert components["StatusUpdate"]["properties"]["incident"]["nullable"] is True
+    assert components["History"]["properties"]["related"]["nullable"] is True
+    # Optional on the model: "" when unset, which is no `uri` / `email`.
+    assert "format" not in components["Capability"]["properties"]["oncall_url"]
+    assert "format" not in components["Capability"]["properties"]["contact_email"]

@@ -100,3 +100,6 @@ def test_inbox_api_lists_and_marks_read(world_a, django_capture_on_commit_callba
     assert client.post(f"/api/v1/inbox/{item['id']}/read/").json()["read"] is True
     assert client.get("/api/v1/inbox/?unread=1").json()["results"] == []
     assert api(world_a, "admin").post(f"/api/v1/inbox/{item['id']}/read/").status_code == 404
+    # A malformed id is a 404 like an unknown one (it once reached the ORM: ValueError, 500).
+    assert client.post("/api/v1/inbox/null,null/read/").status_code == 404
+    assert client.get("/api/v1/inbox/null,null/").status_code == 404

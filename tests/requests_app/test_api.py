@@ -117,6 +117,9 @@ def test_create_validation_is_400_with_fields_and_writes_nothing(world_a, kafka,
         URL, {"title": "Valid title", "tags": [f"t{i}" for i in range(11)]}, content_type=JSON
     )
     assert many_tags.status_code == 400 and "tags" in many_tags.json()["error"]["fields"]
+    # PostgreSQL refuses a NUL character even in a lookup: a 400 like any unknown capability, not a 500.
+    nul = client.post(URL, {"title": "Valid title", "capability": "kafka-topics\x00"}, content_type=JSON)
+    assert nul.status_code == 400 and "capability" in nul.json()["error"]["fields"]
     assert count_requests(world_a) == 0
 
 
@@ -448,6 +451,9 @@ def test_similar_requests_for_duplicate_suggestions(world_a, hidden):
     assert set(found[0]) == {"number", "title", "status", "capability", "vote_count", "url"}
     assert all("secret" not in item["title"] for item in found)
     assert api(world_a).get(URL + "similar/", {"title": "zzzz qqqq"}).json() == []
+    # A NUL character (PostgreSQL refuses it; this once answered 500) is dropped from the text being typed.
+    with_nul = api(world_a).get(URL + "similar/", {"title": "naming convention\x00 for kafka topics"})
+    assert with_nul.status_code == 200 and with_nul.json()[0]["number"] == kafka_one.number
 
 
 def test_roadmap_columns(world_a, kafka):
@@ -468,6 +474,8 @@ def test_roadmap_columns(world_a, kafka):
         "in_progress"
     ] == []
     assert api(world_a).get(URL + "roadmap/", {"capability": "nope"}).json()["planned"] == []
+    bad = api(world_a).get(URL + "roadmap/", {"capability": "kafka-topics\x00"})
+    assert bad.status_code == 400 and "capability" in bad.json()["error"]["fields"]
 
 
 # -- abuse, safety, isolation --------------------------------------------------------------------------------

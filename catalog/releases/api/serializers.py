@@ -8,6 +8,7 @@ from rest_framework import serializers
 from catalog.models import Capability, Status
 from catalog.releases.models import Release, ReleaseKind, StatusUpdate
 from catalog.releases.services import MAX_REQUEST_NUMBER, MAX_SHIPPED
+from portal.plugins.api import SlugRelatedField
 
 SHIPS_HELP = (
     "Feature-request numbers this release ships (`#12` is 12). Checked for format only: the requests "
@@ -42,7 +43,7 @@ class ReleaseInputSerializer(_CapabilityInput):
     """Fields a client may send; on PATCH only the given ones change. New releases are drafts: publish or
     schedule them with the actions."""
 
-    capability = serializers.SlugRelatedField(slug_field="slug", queryset=Capability.unscoped.none())
+    capability = SlugRelatedField(slug_field="slug", queryset=Capability.unscoped.none())
     version = serializers.CharField(max_length=64)
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ReleaseKind.choices, required=False)
@@ -63,7 +64,9 @@ class ScheduleInputSerializer(serializers.Serializer):
 class StatusUpdateSerializer(serializers.ModelSerializer):
     capability = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     incident = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The first update of this incident; null when this update is the first."
+        read_only=True,
+        allow_null=True,
+        help_text="The first update of this incident; null when this update is the first.",
     )
 
     class Meta:
@@ -82,7 +85,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
 
 class StatusUpdateInputSerializer(_CapabilityInput):
-    capability = serializers.SlugRelatedField(slug_field="slug", queryset=Capability.unscoped.none())
+    capability = SlugRelatedField(slug_field="slug", queryset=Capability.unscoped.none())
     status = serializers.ChoiceField(
         choices=Status.choices, required=False, help_text="Required unless `resolved` is true."
     )

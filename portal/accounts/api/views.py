@@ -12,6 +12,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TeamSerializer
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"  # a slug; anything else (a NUL character) is a 404, not a 500
     cursor_ordering = ("name", "id")
 
     def get_queryset(self):

@@ -7,7 +7,6 @@ subscriptions (following is personal, not a content write).
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -217,7 +216,7 @@ class InboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=s.InboxItemSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        item = get_object_or_404(self.get_queryset(), pk=pk)
+        item = self.get_object()  # a malformed id is a 404 here, never a ValueError from the ORM
         services.inbox_mark_read(user=request.user, item_id=item.pk)
         item.refresh_from_db()
         return Response(s.InboxItemSerializer(item).data)

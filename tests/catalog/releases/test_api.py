@@ -138,6 +138,7 @@ def test_schedule_unschedule_delete(world_a, cap):
         ({"ships_request_numbers": [0]}, "ships_request_numbers"),
         ({"ships_request_numbers": "12"}, "ships_request_numbers"),
         ({"capability": "no-such"}, "capability"),
+        ({"capability": "kafka\x00"}, "capability"),  # PostgreSQL refuses NUL even in a lookup: not a 500
         ({"kind": "major"}, "kind"),
         ({"title": ""}, "title"),
     ],
@@ -206,6 +207,12 @@ def test_status_updates_api(world_a, cap):
         content_type="application/json",
     )
     assert bad.status_code == 400 and "status" in bad.json()["error"]["fields"]
+    nul = client.post(
+        "/api/v1/status-updates/",
+        {"capability": "kafka\x00", "status": "degraded", "message": "Lag"},
+        content_type="application/json",
+    )
+    assert nul.status_code == 400 and "capability" in nul.json()["error"]["fields"]
     reader = api(world_a, "viewer")
     assert len(reader.get("/api/v1/status-updates/?capability=kafka").json()["results"]) == 3
     assert [u["message"] for u in reader.get("/api/v1/status-updates/?resolved=true").json()["results"]] == [
