@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
@@ -24,6 +24,7 @@ from portal.plugins.api import (
     can_maintain,
     is_tenant_admin,
     maintained_team_ids,
+    redirect_after_write,
     render_capability_panels,
     tenant_reverse,
 )
@@ -121,12 +122,7 @@ def _form_response(request: HttpRequest, form: CapabilityForm, capability: Capab
 
 def _saved(request: HttpRequest, capability: Capability, message: str) -> HttpResponse:
     messages.success(request, message)
-    url = tenant_reverse("catalog:detail", slug=capability.slug)
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return HttpResponseRedirect(url)
+    return redirect_after_write(request, tenant_reverse("catalog:detail", slug=capability.slug))
 
 
 @login_required

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.releases import feedtokens, selectors, services
 from catalog.releases.forms import StatusUpdateForm
-from catalog.releases.views import capability_or_404, redirect_to
-from portal.plugins.api import can_maintain, tenant_reverse
+from catalog.releases.views import capability_or_404
+from portal.plugins.api import can_maintain, redirect_after_write, tenant_reverse
 
 HISTORY_PAGE = 20
 
@@ -55,7 +55,7 @@ def capability_status(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, "Resolved." if update.resolved else "Status update posted.")
                 if not request.htmx:
-                    return redirect_to(
+                    return redirect_after_write(
                         request, tenant_reverse("catalog:releases:capability_status", slug=capability.slug)
                     )
                 form = StatusUpdateForm()
@@ -94,7 +94,7 @@ def feed_link(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Feed link revoked: feed readers using it get 404 now.")
         else:
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-        return redirect_to(request, request.get_full_path())
+        return redirect_after_write(request, request.get_full_path())
     token = feedtokens.active_token(membership)
     text = feedtokens.text_of(token, request.tenant) if token else ""
     capability = None

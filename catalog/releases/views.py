@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
@@ -26,7 +26,7 @@ from catalog.releases.forms import ChangelogFilterForm, ReleaseForm, ScheduleFor
 from catalog.releases.models import Release, ReleaseKind
 from catalog.releases.services import TransitionError
 from catalog.selectors import visible_capabilities
-from portal.plugins.api import can_maintain, tenant_reverse
+from portal.plugins.api import can_maintain, redirect_after_write, tenant_reverse
 
 PAGE_SIZE = 25
 
@@ -41,15 +41,6 @@ def capability_or_404(request: HttpRequest, slug: str) -> Capability:
     if capability is None:
         raise Http404("No such capability.")
     return capability
-
-
-def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful write: htmx follows HX-Redirect, a plain form post a 302."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return HttpResponseRedirect(url)
 
 
 # --- changelogs -------------------------------------------------------------------------------------------
@@ -165,7 +156,9 @@ def release_create(request: HttpRequest) -> HttpResponse:
             form.apply_service_errors(exc)
         else:
             messages.success(request, "Published: subscribers are being told." if publish else "Draft saved.")
-            return redirect_to(request, tenant_reverse("catalog:releases:detail", release_pk=release.pk))
+            return redirect_after_write(
+                request, tenant_reverse("catalog:releases:detail", release_pk=release.pk)
+            )
     return _form_page(request, form, None, chosen)
 
 
@@ -191,7 +184,9 @@ def release_edit(request: HttpRequest, release_pk: int) -> HttpResponse:
             return _form_page(request, form, release, release.capability)
         else:
             messages.success(request, "Saved.")
-            return redirect_to(request, tenant_reverse("catalog:releases:detail", release_pk=release.pk))
+            return redirect_after_write(
+                request, tenant_reverse("catalog:releases:detail", release_pk=release.pk)
+            )
     return _form_page(request, form, release, release.capability)
 
 
@@ -204,7 +199,7 @@ def _transition(request: HttpRequest, release_pk: int, action) -> HttpResponse:
     except TransitionError as exc:
         return _detail(request, release, status=409, error=str(exc))
     messages.success(request, message)
-    return redirect_to(request, tenant_reverse("catalog:releases:detail", release_pk=release.pk))
+    return redirect_after_write(request, tenant_reverse("catalog:releases:detail", release_pk=release.pk))
 
 
 @login_required
@@ -235,7 +230,9 @@ def release_schedule(request: HttpRequest, release_pk: int) -> HttpResponse:
         else:
             when = f"{release.scheduled_for:%Y-%m-%d %H:%M} UTC"
             messages.success(request, f"Scheduled: it will be published at {when}.")
-            return redirect_to(request, tenant_reverse("catalog:releases:detail", release_pk=release.pk))
+            return redirect_after_write(
+                request, tenant_reverse("catalog:releases:detail", release_pk=release.pk)
+            )
     return _detail(request, release, status=400, schedule_form=form)
 
 
@@ -259,6 +256,6 @@ def release_delete(request: HttpRequest, release_pk: int) -> HttpResponse:
     except TransitionError as exc:
         return _detail(request, release, status=409, error=str(exc))
     messages.success(request, f"Deleted the draft {release.version}.")
-    return redirect_to(
+    return redirect_after_write(
         request, tenant_reverse("catalog:releases:capability_changelog", slug=release.capability.slug)
     )

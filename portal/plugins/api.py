@@ -37,6 +37,7 @@ from portal.tenancy.context import get_current_tenant, require_current_tenant, t
 from portal.tenancy.models import Membership, Role, Tenant, TenantOwnedModel
 from portal.ui.markdown import render_markdown, sanitize_html
 from portal.ui.panels import render_capability_panels
+from portal.ui.responses import redirect_after_write
 from portal.ui.urls import tenant_reverse
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "notification_publish",
     "notification_topic_register",
     "plugins",
+    "redirect_after_write",
     "render_capability_panels",
     "render_follow_button",
     "render_markdown",

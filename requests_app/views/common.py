@@ -63,15 +63,6 @@ def redirect_back(request: HttpRequest, fallback: str, message: str) -> HttpResp
     return HttpResponseRedirect(safe_next(request, fallback))
 
 
-def htmx_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful write that leaves the page: htmx follows HX-Redirect, a plain post a 302."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return HttpResponseRedirect(url)
-
-
 def error_status(request: HttpRequest) -> int:
     # htmx gets 422: with DEBUG on, django-htmx's helper script replaces the whole document with any
     # 400/403/404/500 answer to an htmx request (to show tracebacks), which would wipe the page.

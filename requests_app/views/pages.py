@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.selectors import visible_capabilities
-from portal.plugins.api import tenant_reverse
+from portal.plugins.api import redirect_after_write, tenant_reverse
 from requests_app import selectors, services, workflow
 from requests_app.forms import CommentForm, MergeForm, RequestForm, StatusForm, VoteRecordForm
 from requests_app.models import Comment, FeatureRequest, RequestStatus
@@ -31,7 +31,6 @@ from requests_app.views.common import (
     consume,
     detail_url,
     error_status,
-    htmx_redirect,
     query_param,
     request_or_404,
     too_many,
@@ -203,7 +202,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         form.apply_service_errors(exc)
         return _form_page(request, form, None)
     messages.success(request, f"Filed as #{feature_request.number}. You voted for it and follow it.")
-    return htmx_redirect(request, detail_url(feature_request))
+    return redirect_after_write(request, detail_url(feature_request))
 
 
 @login_required
@@ -230,5 +229,5 @@ def request_edit(request: HttpRequest, number: int) -> HttpResponse:
             form.apply_service_errors(exc)
         else:
             messages.success(request, "Saved.")
-            return htmx_redirect(request, detail_url(feature_request))
+            return redirect_after_write(request, detail_url(feature_request))
     return _form_page(request, form, feature_request)
