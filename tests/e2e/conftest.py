@@ -1,6 +1,6 @@
 """Browser tier: real headless Chromium (Debian's package) driven by Playwright against a live server.
 
-The browser is never downloaded (`playwright install` is not used): `CHROMIUM_PATH` points at the system
+Playwright never downloads a browser here: `CHROMIUM_PATH` (its `executable_path`) points at the system
 Chromium (tests/suite.py finds it). Playwright's sync API keeps an event loop in the test thread, so Django's
 async-safety guard is relaxed for these tests only; the server itself runs in its own thread.
 """
