@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from catalog import services
 from catalog.models import Capability, Lifecycle, LinkKind, Visibility
 from catalog.services import LinkSpec
-from portal.plugins.api import Membership, Team, is_tenant_admin, maintained_team_ids
+from portal.plugins.api import Membership, ServiceErrorsMixin, Team, is_tenant_admin, maintained_team_ids
 
 LINK_HELP = "One link per line: kind | title | URL. Kinds: " + ", ".join(LinkKind.values) + "."
 
 
-class CapabilityForm(forms.Form):
+class CapabilityForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(max_length=200)
     slug = forms.SlugField(
         max_length=100, required=False, help_text="Leave empty to derive it from the name."
@@ -91,11 +91,6 @@ class CapabilityForm(forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
-
-    def apply_service_errors(self, error: ValidationError) -> None:
-        """Show the service's per-field messages next to the fields (others at the top)."""
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
     def check_parsed_fields(self) -> None:
         """When the form itself refused something the services never ran; ask them about the fields

@@ -18,22 +18,12 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 
 from catalog.models import Capability
+from portal.plugins.api import ServiceErrorsMixin
 from requests_app import selectors, workflow
 from requests_app.models import FeatureRequest
 from requests_app.services.common import MAX_BODY, MAX_COMMENT, MAX_NOTE, MAX_TITLE
 
 SORT_CHOICES = list(selectors.SORT_LABELS.items())
-
-
-class ServiceErrorsMixin:
-    """Show a service's per-field messages next to the fields (others at the top of the form)."""
-
-    def apply_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)  # type: ignore[attr-defined]
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)  # type: ignore[attr-defined]
 
 
 class BoardFilterForm(forms.Form):

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from catalog.models import Capability, Status
 from catalog.releases.models import Release, ReleaseKind, ReleaseState
 from catalog.releases.services import TEXT_FIELDS
+from portal.plugins.api import ServiceErrorsMixin
 
 SHIPS_HELP = "Feature requests this release ships, e.g. #12, #15. Their voters and followers hear about it."
 NUMBER_RE = re.compile(r"#?(\S+)")
@@ -26,15 +27,9 @@ def parse_request_numbers(text: str) -> list[int]:
     return sorted(set(numbers))
 
 
-class ServiceErrorsMixin:
-    def apply_service_errors(self, error: ValidationError) -> None:
-        """Show the service's per-field messages next to the fields (others at the top)."""
-        for field, messages in error.message_dict.items():
-            target = {"ships_request_numbers": "ships"}.get(field, field)
-            self.add_error(target if target in self.fields else None, messages)  # type: ignore[attr-defined]
-
-
 class ReleaseForm(ServiceErrorsMixin, forms.Form):
+    service_fields = {"ships_request_numbers": "ships"}
+
     capability = forms.ModelChoiceField(queryset=Capability.unscoped.none(), to_field_name="slug")
     version = forms.CharField(max_length=64, help_text="e.g. 1.4.0, 2025.06 or v3")
     title = forms.CharField(max_length=200)

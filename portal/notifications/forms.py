@@ -6,9 +6,10 @@ from django import forms
 
 from portal.notifications import topics
 from portal.notifications.models import EndpointKind, TopicKind
+from portal.ui.forms import ServiceErrorsMixin
 
 
-class EndpointCreateForm(forms.Form):
+class EndpointCreateForm(ServiceErrorsMixin, forms.Form):
     team = forms.ModelChoiceField(queryset=None, empty_label=None)
     kind = forms.ChoiceField(choices=EndpointKind.choices)
     name = forms.CharField(max_length=100)
@@ -24,7 +25,7 @@ class EndpointCreateForm(forms.Form):
         self.fields["team"].queryset = teams
 
 
-class EndpointUpdateForm(forms.Form):
+class EndpointUpdateForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(max_length=100)
     url = forms.CharField(
         max_length=2000,
@@ -35,7 +36,7 @@ class EndpointUpdateForm(forms.Form):
     )
 
 
-class RouteForm(forms.Form):
+class RouteForm(ServiceErrorsMixin, forms.Form):
     topic_kind = forms.ChoiceField(
         choices=[(TopicKind.CAPABILITY, "One capability"), (TopicKind.TENANT, "Every capability")],
         label="Announcements of",

@@ -32,11 +32,6 @@ def _endpoint(request: HttpRequest, pk: int):
     return get_object_or_404(selectors.endpoints_for(request.membership), pk=pk)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     teams = _teams(request)
@@ -52,7 +47,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
                 created_by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form.apply_service_errors(exc)
         else:
             if not secret:
                 messages.success(request, f"Endpoint “{endpoint.name}” added. Now choose what it receives.")
@@ -115,7 +110,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 endpoint=endpoint, name=form.cleaned_data["name"], url=form.cleaned_data["url"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form.apply_service_errors(exc)
         else:
             messages.success(request, "Endpoint saved.")
             return HttpResponseRedirect(
@@ -147,7 +142,7 @@ def route_add(request: HttpRequest, pk: int) -> HttpResponse:
                 status=data["status"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form.apply_service_errors(exc)
         else:
             messages.success(request, "Route added.")
             return HttpResponseRedirect(

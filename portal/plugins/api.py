@@ -35,6 +35,7 @@ from portal.plugins.registry import capability_panels, plugins
 from portal.tenancy.admin import TenantScopedAdmin
 from portal.tenancy.context import get_current_tenant, require_current_tenant, tenant_context
 from portal.tenancy.models import Membership, Role, Tenant, TenantOwnedModel
+from portal.ui.forms import ServiceErrorsMixin
 from portal.ui.markdown import render_markdown, sanitize_html
 from portal.ui.panels import render_capability_panels
 from portal.ui.responses import redirect_after_write
@@ -52,6 +53,7 @@ __all__ = [
     "NotificationChannel",
     "Role",
     "RunSQLOnPostgres",
+    "ServiceErrorsMixin",
     "SettingSpec",
     "SlugRelatedField",
     "Team",
