@@ -47,6 +47,22 @@ def visible_capabilities(membership: Membership | None, *, include_archived: boo
     return qs.filter(Q(visibility=Visibility.TENANT) | Q(owner_team_id__in=my_teams) | Exists(granted))
 
 
+def visible_capability(membership: Membership | None, *, slug: str) -> Capability | None:
+    """One capability the member may see (archived included, with its owner team), or None.
+
+    `slug` may come from a query string: a NUL character, which PostgreSQL refuses even as a lookup
+    parameter (a DataError, so a 500), matches nothing.
+    """
+    if not slug or "\x00" in slug:
+        return None
+    return (
+        visible_capabilities(membership, include_archived=True)
+        .select_related("owner_team")
+        .filter(slug=slug)
+        .first()
+    )
+
+
 def links_in_kind_order() -> Prefetch:
     """Links grouped as the kinds are declared (docs and getting started first), not alphabetically."""
     order = Case(
@@ -141,17 +157,19 @@ class Facets:
 def facets(membership: Membership | None) -> Facets:
     """Choices for the list filters: three queries, whatever the catalog size."""
     visible = visible_capabilities(membership)
-    categories = sorted(set(visible.exclude(category="").values_list("category", flat=True)))
+    # Distinct in the database: one row per value, not one per capability (or per tagging).
+    categories = sorted(visible.exclude(category="").order_by().values_list("category", flat=True).distinct())
     teams = list(Team.objects.filter(pk__in=visible.values("owner_team_id")).order_by("name"))
     tags = list(
         Tag.objects.filter(capabilities__in=visible.values("pk"))
         .order_by("name")
         .values_list("name", flat=True)
+        .distinct()
     )
     return Facets(
         categories=categories,
         teams=teams,
-        tags=list(dict.fromkeys(tags)),
+        tags=tags,
         lifecycles=list(Lifecycle.choices),
         statuses=list(Status.choices),
     )

@@ -7,7 +7,6 @@ requests and releases, so they are never hard-deleted through the API.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -127,10 +126,7 @@ class CapabilityViewSet(
             data["dependencies"] = selectors.with_unseen_dependencies(
                 membership_of(request), capability, data["dependencies"]
             )
-        try:
-            services.capability_update(capability=capability, **data)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        services.capability_update(capability=capability, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=capability.pk)).data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:

@@ -8,7 +8,8 @@ no Python object tags, ever. Untrusted input is bounded before and after parsing
 - alias bombs ("billion laughs"): SafeLoader shares aliased nodes instead of copying them, so parsing is
   cheap, but anything walking the result would expand them. Every document's size is therefore counted
   with aliases expanded (memoised, so the count itself stays linear) and refused above `MAX_NODES`;
-  recursive aliases and nesting deeper than `MAX_DEPTH` are refused too.
+  recursive aliases and nesting deeper than `MAX_DEPTH` are refused too;
+- text holding a NUL character (YAML's `"\\0"` escape), which PostgreSQL cannot store, is refused.
 
 Location entities are followed only when reading from disk, and only to files inside the folder the
 import started from (the folder given, or the folder of the file given): absolute paths, `..` escapes,
@@ -64,10 +65,20 @@ class Batch:
 
 
 class _Refused(Exception):
-    pass
+    def __init__(self, message: str, code: str = "too_large"):
+        super().__init__(message)
+        self.code = code
 
 
 def _expanded_size(obj: Any, memo: dict[int, int], active: set[int], depth: int) -> int:
+    if isinstance(obj, str):
+        # YAML's "\0" escape yields a NUL, which PostgreSQL refuses in text (a DataError, so a 500 at
+        # write time). Checked once per string object: aliases share it.
+        if id(obj) not in memo:
+            if "\x00" in obj:
+                raise _Refused("a NUL character (\\0) is not allowed in text", code="invalid")
+            memo[id(obj)] = 1
+        return 1
     if not isinstance(obj, dict | list):
         return 1
     key = id(obj)
@@ -122,7 +133,7 @@ def parse_text(
     except RecursionError:
         batch.errors.append(Problem(file, current, "", "not valid YAML: nested too deeply"))
     except _Refused as exc:
-        batch.errors.append(Problem(file, current, "", f"refused: {exc}", code="too_large"))
+        batch.errors.append(Problem(file, current, "", f"refused: {exc}", code=exc.code))
     finally:
         loader.dispose()
     batch.documents.extend(docs)

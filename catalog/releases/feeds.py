@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Capability
 from catalog.releases import feedtokens, selectors
 from catalog.releases.models import Release, StatusUpdate
-from catalog.selectors import visible_capabilities
+from catalog.selectors import visible_capability
 from portal.plugins.api import Membership, Tenant, render_markdown, tenant_context
 
 ID_NAMESPACE = uuid.UUID("6f1c2d1e-8a0b-4c57-9a53-3c1f0f7a5e21")  # fixed forever: entry ids depend on it
@@ -58,12 +58,7 @@ def _serve(request: HttpRequest, token: str, *, slug: str | None) -> HttpRespons
     with tenant_context(reader.tenant, user_id=reader.membership.user_id):
         capability = None
         if slug is not None:
-            capability = (
-                visible_capabilities(reader.membership, include_archived=True)
-                .select_related("owner_team")
-                .filter(slug=slug)
-                .first()
-            )
+            capability = visible_capability(reader.membership, slug=slug)
             if capability is None:
                 raise Http404("No such feed.")
         feed = build_feed(request, reader.tenant, reader.membership, capability=capability)

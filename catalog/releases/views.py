@@ -25,19 +25,14 @@ from catalog.releases import selectors, services
 from catalog.releases.forms import ChangelogFilterForm, ReleaseForm, ScheduleForm
 from catalog.releases.models import Release, ReleaseKind
 from catalog.releases.services import TransitionError
-from catalog.selectors import visible_capabilities
+from catalog.selectors import visible_capability
 from portal.plugins.api import can_maintain, redirect_after_write, tenant_reverse
 
 PAGE_SIZE = 25
 
 
 def capability_or_404(request: HttpRequest, slug: str) -> Capability:
-    capability = (
-        visible_capabilities(request.membership, include_archived=True)
-        .select_related("owner_team")
-        .filter(slug=slug)
-        .first()
-    )
+    capability = visible_capability(request.membership, slug=slug)
     if capability is None:
         raise Http404("No such capability.")
     return capability
@@ -140,7 +135,8 @@ def release_create(request: HttpRequest) -> HttpResponse:
     capabilities = selectors.maintainable_capabilities(request.membership)
     if not capabilities.exists():
         raise PermissionDenied("Only maintainers of a team (or tenant admins) can write releases.")
-    chosen = capabilities.filter(slug=request.GET.get("capability", "")).first()
+    # From the query string: without NUL, which PostgreSQL refuses even in a lookup (a 500).
+    chosen = capabilities.filter(slug=request.GET.get("capability", "").replace("\x00", "")).first()
     if request.method == "GET":
         initial = {"capability": chosen.slug} if chosen else {}
         return _form_page(request, ReleaseForm(capabilities=capabilities, initial=initial), None, chosen)
