@@ -42,7 +42,7 @@ urlpatterns = [
 # log in): an optional `public_urlpatterns()` hook, mounted at /pub/<prefix>/. The middleware scopes nothing
 # there; the plugin's view checks its token and enters the tenant the token names.
 for plugin in iter_plugins():
-    public_patterns = list(getattr(plugin, "public_urlpatterns", tuple)())
+    public_patterns = list(plugin.public_urlpatterns())
     if plugin.url_prefix and public_patterns:
         mounted = include((public_patterns, f"{plugin.name}_public"))
         urlpatterns.append(path(f"pub/{plugin.url_prefix}/", mounted))

@@ -63,3 +63,8 @@ def absolute(url: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
     return base_url() + "/" + url.lstrip("/")
+
+
+def link(url: str) -> str:
+    """Where "Open in Agora" points: the notification's URL made absolute, or the site when it has none."""
+    return absolute(url) if url else base_url()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Func, OuterRef, Q, QuerySet, Subquery
 
 from portal.accounts.permissions import is_tenant_admin, maintained_team_ids
 from portal.notifications.models import (
@@ -70,10 +70,19 @@ def unread_count(user_id: int) -> int:
 
 
 def endpoints_for(membership) -> QuerySet[ChannelEndpoint]:
-    """Endpoints the member may manage: all for tenant admins, their teams' for maintainers."""
+    """Endpoints the member may manage: all for tenant admins, their teams' for maintainers.
+
+    The failed count is a correlated subquery: joining `deliveries` (every delivery the endpoint ever had)
+    and `routes` for two COUNT(DISTINCT) would aggregate their product on every page and API call.
+    """
+    failed = (
+        Delivery.objects.filter(endpoint_id=OuterRef("pk"), state=DeliveryState.FAILED)
+        .order_by()
+        .annotate(n=Func("pk", function="COUNT"))
+        .values("n")
+    )
     qs = ChannelEndpoint.objects.select_related("team").annotate(
-        failed_count=Count("deliveries", filter=Q(deliveries__state=DeliveryState.FAILED), distinct=True),
-        route_count=Count("routes", distinct=True),
+        failed_count=Subquery(failed), route_count=Count("routes")
     )
     if is_tenant_admin(membership):
         return qs.order_by("team__name", "name", "id")

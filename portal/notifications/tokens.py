@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.utils.crypto import constant_time_compare
+from django.utils.http import base36_to_int, int_to_base36
 
 SALT = "agora.notifications.unsubscribe"
 MAC_LENGTH = 16  # base64url characters = 96 bits
@@ -30,22 +31,13 @@ class UnsubscribeTarget:
     topic_id: int
 
 
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
-
-
 def _mac(payload: str) -> str:
     return signing.Signer(salt=SALT, algorithm="sha256").signature(payload)[:MAC_LENGTH]
 
 
 def make_token(*, tenant_id: int, user_id: int, topic_kind: str, topic_id: int) -> str:
-    payload = f"{_b36(tenant_id)}.{_b36(user_id)}.{KIND_CODES[topic_kind]}{_b36(topic_id)}"
+    b36 = int_to_base36
+    payload = f"{b36(tenant_id)}.{b36(user_id)}.{KIND_CODES[topic_kind]}{b36(topic_id)}"
     return f"{payload}.{_mac(payload)}"
 
 
@@ -55,6 +47,7 @@ def read_token(token: str) -> UnsubscribeTarget | None:
         if not constant_time_compare(mac, _mac(payload)):
             return None
         tenant, user, topic = payload.split(".")
-        return UnsubscribeTarget(int(tenant, 36), int(user, 36), CODE_KINDS[topic[0]], int(topic[1:], 36))
+        b36 = base36_to_int  # Django's: refuses more than 13 digits (past 64 bits)
+        return UnsubscribeTarget(b36(tenant), b36(user), CODE_KINDS[topic[0]], b36(topic[1:]))
     except (ValueError, KeyError, IndexError):
         return None

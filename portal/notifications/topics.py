@@ -70,6 +70,12 @@ def normalise(kind: str, topic_id: int | str | None) -> tuple[str, int]:
 
 
 def label_for(kind: str, topic_id: int, given: str = "") -> str:
+    """The label stored with a follow: `given` (from a page or a feature), else the kind's label hook.
+
+    `given` may come straight from a form post; a NUL character (which PostgreSQL refuses in text) is
+    dropped here, where every follow, route and notification label passes, rather than in each caller.
+    """
+    given = given.replace("\x00", "")
     if given:
         return given[:200]
     checker = _registry.get(kind)

@@ -35,7 +35,7 @@ def _flag(request: HttpRequest, name: str) -> bool:
     return request.POST.get(name) in {"on", "1", "true"}
 
 
-def _preferences_context(request: HttpRequest, status: int = 200, errors: list[str] | None = None):
+def _preferences_context(request: HttpRequest, errors: list[str] | None = None):
     user_id = request.user.pk
     subscriptions = list(selectors.subscriptions_of(user_id))
     tenant_sub = next((s for s in subscriptions if s.topic_kind == TopicKind.TENANT), None)
@@ -118,7 +118,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what a followed topic sends (releases/status) or unfollow it."""
     subscription = get_object_or_404(Subscription, pk=pk, user=request.user)
     if request.POST.get("action") == "delete":
-        subscription.delete()
+        services.subscription_delete(subscription=subscription)
         if request.htmx:
             return HttpResponse("")
         messages.info(request, f"You no longer follow {subscription.label}.")
@@ -150,10 +150,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
-    if not services.inbox_mark_read(user=request.user, item_id=pk):
+    item = services.inbox_mark_read(user=request.user, item_id=pk)
+    if item is None:
         raise Http404("No such inbox item.")
     if request.htmx:
-        item = get_object_or_404(selectors.inbox_of(request.user.pk), pk=pk)
         response = TemplateResponse(request, "notifications/inbox.html#item", {"item": item})
         response["HX-Trigger"] = "inbox-changed"
         return response

@@ -13,11 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from portal.notifications import conf
 from portal.notifications.services import unsubscribe_by_token
 from portal.notifications.tokens import read_token
 from portal.tenancy.context import tenant_context
-from portal.tenancy.models import Tenant
+from portal.tenancy.selectors import membership_for
 
 
 @csrf_exempt
@@ -25,10 +24,13 @@ from portal.tenancy.models import Tenant
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     target = read_token(token)
-    tenant = Tenant.objects.filter(pk=target.tenant_id).first() if target else None
-    if target is None or tenant is None:
+    # A valid signature is not enough: the user may since have left the tenant or been deleted (muting
+    # for them would write a row for a non-member, or fail on the foreign key at commit: a 500).
+    membership = membership_for(tenant_id=target.tenant_id, user_id=target.user_id) if target else None
+    if target is None or membership is None:
         return TemplateResponse(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
-    context = {"tenant": tenant, "target": target, "token": token, "base_url": conf.base_url()}
+    tenant = membership.tenant
+    context = {"tenant": tenant, "target": target, "token": token}
     if request.method == "GET":
         return TemplateResponse(request, "notifications/unsubscribe.html", context)
     with tenant_context(tenant, user_id=target.user_id):

@@ -91,6 +91,11 @@ class AgoraPlugin:
     def urlpatterns(self) -> Sequence[URLPattern | URLResolver]:
         return ()
 
+    def public_urlpatterns(self) -> Sequence[URLPattern | URLResolver]:
+        """Cookie-less pages mounted at `/pub/<url_prefix>/` (e.g. Atom feeds behind a private token): no
+        tenant is in scope there, so each view checks its own credential and enters the tenant it names."""
+        return ()
+
     def api_routes(self) -> Sequence[ApiRoute]:
         return ()
 

@@ -69,6 +69,9 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
             raise ValidationError({"releases": [str(exc)]}) from None
         return Response(s.SubscriptionSerializer(subscription).data)
 
+    def perform_destroy(self, instance):
+        services.subscription_delete(subscription=instance)
+
 
 class ChannelPreferenceViewSet(viewsets.ViewSet):
     """How often each personal channel delivers: immediate, daily, weekly (email only) or off."""
@@ -217,8 +220,7 @@ class InboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         item = self.get_object()  # a malformed id is a 404 here, never a ValueError from the ORM
-        services.inbox_mark_read(user=request.user, item_id=item.pk)
-        item.refresh_from_db()
+        item = services.inbox_mark_read(user=request.user, item_id=item.pk)
         return Response(s.InboxItemSerializer(item).data)
 
     @extend_schema(request=None, responses={200: dict})

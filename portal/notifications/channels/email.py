@@ -24,6 +24,7 @@ from portal.notifications import conf
 from portal.notifications.tokens import make_token
 from portal.tenancy.context import require_current_tenant
 from portal.ui.markdown import render_markdown
+from portal.ui.urls import tenant_reverse
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -44,6 +45,11 @@ def unsubscribe_headers(
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     return headers, url
+
+
+def preferences_url(tenant) -> str:
+    """The absolute link to the recipient's notification settings, for the footer of every email."""
+    return conf.absolute(tenant_reverse("notifications:preferences", tenant_slug=tenant.slug))
 
 
 def list_id(label: str, local: str) -> str:
@@ -79,12 +85,11 @@ def build_message(delivery) -> EmailMultiAlternatives:
         "tenant": tenant,
         "notification": notification,
         "recipient": delivery.recipient,
-        "url": conf.absolute(notification.url) if notification.url else conf.base_url(),
+        "url": conf.link(notification.url),
         "body_html": body_html(notification),
         "topic_label": topic_label,
         "unsubscribe_url": unsubscribe_url,
-        "preferences_url": conf.base_url()
-        + reverse("notifications:preferences", kwargs={"tenant_slug": tenant.slug}),
+        "preferences_url": preferences_url(tenant),
     }
     headers = {
         "Message-ID": f"<agora-delivery-{delivery.pk}@{conf.mail_domain()}>",

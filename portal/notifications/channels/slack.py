@@ -32,7 +32,7 @@ def truncate(text: str, limit: int) -> str:
 
 
 def payload(notification) -> dict:
-    url = conf.absolute(notification.url) if notification.url else conf.base_url()
+    url = conf.link(notification.url)
     title = truncate(notification.title, HEADER_MAX)
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
     if notification.body_markdown.strip():

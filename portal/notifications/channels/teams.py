@@ -15,7 +15,7 @@ CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
 
 def card(notification, body: str) -> dict:
-    url = conf.absolute(notification.url) if notification.url else conf.base_url()
+    url = conf.link(notification.url)
     blocks: list[dict] = [
         {
             "type": "TextBlock",

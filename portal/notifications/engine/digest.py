@@ -14,10 +14,9 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from portal.notifications import conf
-from portal.notifications.channels.email import list_id, one_line, unsubscribe_headers
+from portal.notifications.channels.email import list_id, one_line, preferences_url, unsubscribe_headers
 from portal.notifications.engine.delivery import PENDING, Outcome, claim
 from portal.notifications.models import Delivery, UserChannel
 from portal.tenancy.context import require_current_tenant, tenant_context
@@ -51,7 +50,7 @@ def build_digest(deliveries: list[Delivery], frequency: str) -> EmailMultiAltern
     items = [
         {
             "notification": d.notification,
-            "url": conf.absolute(d.notification.url) if d.notification.url else conf.base_url(),
+            "url": conf.link(d.notification.url),
             "body_html": render_markdown(d.notification.body_markdown),
         }
         for d in deliveries
@@ -62,8 +61,7 @@ def build_digest(deliveries: list[Delivery], frequency: str) -> EmailMultiAltern
         "frequency": frequency,
         "items": items,
         "unsubscribe_url": unsubscribe_url,
-        "preferences_url": conf.base_url()
-        + reverse("notifications:preferences", kwargs={"tenant_slug": tenant.slug}),
+        "preferences_url": preferences_url(tenant),
     }
     ids = [d.pk for d in deliveries]
     message = EmailMultiAlternatives(

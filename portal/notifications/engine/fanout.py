@@ -33,21 +33,29 @@ from portal.tenancy.models import Membership
 CATEGORY_FLAG = {Category.RELEASE: "releases", Category.STATUS: "status"}
 
 
+def following(queryset: QuerySet, notification: Notification) -> QuerySet:
+    """The follows in `queryset` (subscriptions or channel routes) that `notification` reaches: its own
+    topic, the whole tenant for a capability, and for capability/tenant announcements only follows that
+    chose its category (`releases` / `status`). One definition for people and team channels alike."""
+    follows = Q(topic_kind=notification.topic_kind, topic_id=notification.topic_id)
+    if notification.topic_kind == TopicKind.CAPABILITY:
+        follows |= Q(topic_kind=TopicKind.TENANT, topic_id=0)
+    queryset = queryset.filter(follows)
+    flag = CATEGORY_FLAG.get(notification.category)
+    if flag and notification.topic_kind in {TopicKind.CAPABILITY, TopicKind.TENANT}:
+        queryset = queryset.filter(**{flag: True})
+    return queryset
+
+
 def recipient_memberships(notification: Notification) -> QuerySet[Membership]:
     """Memberships of the users who should hear about `notification` (current tenant), mutes excluded."""
-    topic = Q(topic_kind=notification.topic_kind, topic_id=notification.topic_id)
     if notification.recipient_user_ids is not None:
         members = Membership.objects.filter(user_id__in=notification.recipient_user_ids)
     else:
-        follows = topic
-        if notification.topic_kind == TopicKind.CAPABILITY:
-            follows |= Q(topic_kind=TopicKind.TENANT, topic_id=0)
-        subs = Subscription.objects.filter(follows, active=True)
-        flag = CATEGORY_FLAG.get(notification.category)
-        if flag and notification.topic_kind in {TopicKind.CAPABILITY, TopicKind.TENANT}:
-            subs = subs.filter(**{flag: True})
+        subs = following(Subscription.objects.filter(active=True), notification)
         members = Membership.objects.filter(Exists(subs.filter(user_id=OuterRef("user_id"))))
     if notification.topic_kind != TopicKind.TENANT:
+        topic = Q(topic_kind=notification.topic_kind, topic_id=notification.topic_id)
         muted = Subscription.objects.filter(topic, active=False, user_id=OuterRef("user_id"))
         members = members.exclude(Exists(muted))
     return members
@@ -116,13 +124,7 @@ def _endpoint_deliveries(notification: Notification, tenant_id: int, now) -> lis
     """Team channel routes: only for capability (or tenant-wide) announcements, never to explicit lists."""
     if notification.recipient_user_ids is not None or notification.topic_kind == TopicKind.REQUEST:
         return []
-    routes = ChannelRoute.objects.filter(endpoint__enabled=True).filter(
-        Q(topic_kind=notification.topic_kind, topic_id=notification.topic_id)
-        | Q(topic_kind=TopicKind.TENANT, topic_id=0)
-    )
-    flag = CATEGORY_FLAG.get(notification.category)
-    if flag:
-        routes = routes.filter(**{flag: True})
+    routes = following(ChannelRoute.objects.filter(endpoint__enabled=True), notification)
     endpoints = dict(routes.values_list("endpoint_id", "endpoint__kind"))
     return [
         Delivery(

@@ -39,8 +39,8 @@ def notification_publish(
         raise ValueError(f"topic_kind must be one of {TopicKind.values}, not {topic_kind!r}")
     if category not in Category.values:
         raise ValueError(f"category must be one of {Category.values}, not {category!r}")
-    if not key:
-        raise ValueError("key is required (an idempotency key such as 'event:<id>')")
+    if not key or len(key) > 200:
+        raise ValueError("key is required, at most 200 characters (an idempotency key such as 'event:<id>')")
     existing = Notification.objects.filter(key=key).first()
     if existing is not None:
         return existing
@@ -49,7 +49,7 @@ def notification_publish(
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                key=key[:200],
+                key=key,
                 topic_kind=topic_kind,
                 topic_id=normalised_id,
                 topic_label=topics.label_for(topic_kind, normalised_id, topic_label),

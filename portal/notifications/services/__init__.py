@@ -14,6 +14,7 @@ from portal.notifications.services.endpoints import (
 from portal.notifications.services.inbox import inbox_mark_all_read, inbox_mark_read
 from portal.notifications.services.subscriptions import (
     preference_set,
+    subscription_delete,
     subscription_follow,
     subscription_unfollow,
     subscription_update,
@@ -35,6 +36,7 @@ __all__ = [
     "preference_set",
     "route_add",
     "route_delete",
+    "subscription_delete",
     "subscription_follow",
     "subscription_unfollow",
     "subscription_update",

@@ -91,6 +91,12 @@ def subscription_unfollow(*, user, topic_kind: str, topic_id: int | str | None) 
 
 
 @transaction.atomic
+def subscription_delete(*, subscription: Subscription) -> None:
+    """Forget a follow, a muted one included (unlike `subscription_unfollow`, which keeps mutes)."""
+    subscription.delete()
+
+
+@transaction.atomic
 def subscription_update(*, subscription: Subscription, releases: bool, status: bool) -> Subscription:
     if subscription.topic_kind != TopicKind.REQUEST and not (releases or status):
         raise topics.InvalidTopic("Choose releases, status updates or both (or unfollow).")
