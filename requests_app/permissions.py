@@ -43,10 +43,13 @@ def can_participate(membership: Membership | None) -> bool:
     return can_write(membership)
 
 
-def can_edit_request(membership: Membership | None, feature_request: FeatureRequest) -> bool:
+def can_edit_request(
+    membership: Membership | None, feature_request: FeatureRequest, *, triages: bool | None = None
+) -> bool:
+    """`triages`: the caller's `can_triage` answer for the request, when it already has it."""
     if membership is None or not can_write(membership):
         return False
-    if can_triage(membership, feature_request):
+    if can_triage(membership, feature_request) if triages is None else triages:
         return True
     return feature_request.author_id == membership.user_id and feature_request.is_open
 

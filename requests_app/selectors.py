@@ -26,6 +26,7 @@ from requests_app.models import (
     StatusChange,
     Vote,
 )
+from requests_app.permissions import can_triage, triage_checker
 
 SORTS = {
     "top": ("-vote_count", "-id"),
@@ -100,15 +101,29 @@ def request_detail(membership: Membership | None, *, number: int) -> FeatureRequ
     )
 
 
-def comments_for(
-    membership: Membership | None, feature_request: FeatureRequest, *, include_internal: bool
-) -> list[Comment]:
-    """The request's comments and those of requests merged into it, oldest first (one query)."""
+def comments_for(membership: Membership | None, feature_request: FeatureRequest) -> list[Comment]:
+    """The request's comments and those of the visible requests merged into it, oldest first. Internal
+    notes only for those who triage the request they were written on (a merged duplicate may belong to
+    another team's capability). Two queries, however many comments and duplicates."""
     merged = visible_requests(membership).filter(duplicate_of=feature_request).values("pk")
-    qs = Comment.objects.filter(Q(request=feature_request) | Q(request_id__in=merged))
-    if not include_internal:
-        qs = qs.filter(internal=False)
-    return list(qs.select_related("author", "deleted_by", "request").order_by("created_at", "id"))
+    rows = Comment.objects.filter(Q(request=feature_request) | Q(request_id__in=merged))
+    rows = rows.select_related("author", "deleted_by", "request", "request__capability").order_by(
+        "created_at", "id"
+    )
+    may_triage = triage_checker(membership)
+    return [c for c in rows if not c.internal or may_triage(c.request)]
+
+
+def comment_of(membership: Membership | None, feature_request: FeatureRequest, pk: int) -> Comment | None:
+    """One comment of `feature_request` (never of another request), as the member may see it: internal
+    notes exist only for those who triage the request. Pages and API resolve comments only through this."""
+    comment = (
+        Comment.objects.filter(request=feature_request, pk=pk).select_related("author", "deleted_by").first()
+    )
+    if comment is None or (comment.internal and not can_triage(membership, feature_request)):
+        return None
+    comment.request = feature_request  # the resolved request, with its capability (permissions read it)
+    return comment
 
 
 def history_of(feature_request: FeatureRequest) -> list[StatusChange]:
@@ -213,6 +228,17 @@ def top_open_for_capability(
     return top, total
 
 
+def capabilities_with_requests(membership: Membership | None) -> list[tuple[str, str]]:
+    """(slug, name) of the capabilities the member sees that have requests: the capability pickers."""
+    return list(
+        visible_capabilities(membership, include_archived=True)
+        .filter(feature_requests__isnull=False)
+        .order_by("name")
+        .values_list("slug", "name")
+        .distinct()
+    )
+
+
 @dataclass(frozen=True)
 class Facets:
     capabilities: list[tuple[str, str]]
@@ -224,13 +250,7 @@ class Facets:
 def facets(membership: Membership | None) -> Facets:
     """Choices of the board's filters (three queries, whatever the board's size)."""
     visible = visible_requests(membership)
-    capabilities = list(
-        visible_capabilities(membership, include_archived=True)
-        .filter(feature_requests__isnull=False)
-        .order_by("name")
-        .values_list("slug", "name")
-        .distinct()
-    )
+    capabilities = capabilities_with_requests(membership)
     teams = list(
         Team.objects.filter(capabilities__feature_requests__in=visible.values("pk"))
         .order_by("name")

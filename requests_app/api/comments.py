@@ -20,7 +20,6 @@ from requests_app.api.limits import consume
 from requests_app.api.schema import FORBIDDEN, INVALID, NUMBER_REGEX, RATE_LIMITED
 from requests_app.api.serializers import CommentEditInputSerializer, CommentInputSerializer, CommentSerializer
 from requests_app.models import Comment, FeatureRequest
-from requests_app.permissions import can_triage
 
 COMMENT_PK = OpenApiParameter(
     "comment_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The comment's id."
@@ -38,9 +37,7 @@ class CommentActionsMixin:
     @action(detail=True, methods=["get"], pagination_class=None)
     def comments(self, request: Request, number: str | None = None) -> Response:
         feature_request = self.get_object()
-        found = selectors.comments_for(
-            self.membership, feature_request, include_internal=can_triage(self.membership, feature_request)
-        )
+        found = selectors.comments_for(self.membership, feature_request)
         return Response(CommentSerializer(found, many=True).data)
 
     @extend_schema(
@@ -65,14 +62,9 @@ class CommentActionsMixin:
 
     def _comment(self, feature_request: FeatureRequest, comment_pk: str | None) -> Comment:
         """A comment of this request that the caller may see; anything else is 404."""
-        comment = (
-            Comment.objects.select_related("author", "deleted_by")
-            .filter(request=feature_request, pk=int(comment_pk or 0))
-            .first()
-        )
-        if comment is None or (comment.internal and not can_triage(self.membership, feature_request)):
+        comment = selectors.comment_of(self.membership, feature_request, int(comment_pk or 0))
+        if comment is None:
             raise Http404("No such comment.")
-        comment.request = feature_request  # loaded with its capability, which the permissions read
         return comment
 
     @extend_schema(parameters=[COMMENT_PK], responses=CommentSerializer)

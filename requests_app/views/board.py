@@ -91,7 +91,7 @@ def roadmap(request: HttpRequest) -> HttpResponse:
     context = {
         "columns": columns,
         "capability": capability,
-        "capabilities": selectors.facets(membership).capabilities,
+        "capabilities": selectors.capabilities_with_requests(membership),
         "here": f"{url}?{urlencode({'capability': capability.slug})}" if capability else url,
         "may_vote": can_participate(membership),
     }

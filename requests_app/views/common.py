@@ -9,7 +9,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from portal.plugins.api import tenant_reverse
 from requests_app import ratelimit, selectors
 from requests_app.models import Comment, FeatureRequest
-from requests_app.permissions import can_triage
 
 
 def request_or_404(request: HttpRequest, number: int) -> FeatureRequest:
@@ -22,16 +21,9 @@ def request_or_404(request: HttpRequest, number: int) -> FeatureRequest:
 
 
 def comment_or_404(request: HttpRequest, feature_request: FeatureRequest, comment_pk: int) -> Comment:
-    """A comment of `feature_request` (never of another request); internal notes exist only for those
-    who may read them."""
-    comment = (
-        Comment.objects.filter(request=feature_request, pk=comment_pk)
-        .select_related("author", "deleted_by")
-        .first()
-    )
-    if comment is None or (comment.internal and not can_triage(request.membership, feature_request)):
+    comment = selectors.comment_of(request.membership, feature_request, comment_pk)
+    if comment is None:
         raise Http404("No such comment.")
-    comment.request = feature_request  # the resolved request, with its capability (permissions read it)
     return comment
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,6 @@ from requests_app.permissions import (
     can_edit_comment,
     can_edit_request,
     can_participate,
-    can_triage,
     triage_checker,
 )
 from requests_app.ratelimit import RateLimited
@@ -58,37 +58,27 @@ def decorate_comment(
     return comment
 
 
-def _comments(membership, feature_request: FeatureRequest, duplicates: list[FeatureRequest], visible: set):
-    """The request's comments and those of the duplicates merged into it. Internal notes are shown to those
-    who triage the request they were written on (a duplicate may belong to another team's capability)."""
-    may_triage = triage_checker(membership)  # one query, however many duplicates and comments
-    triages = {feature_request.pk: may_triage(feature_request)}
-    by_pk = {feature_request.pk: feature_request}
-    for duplicate in duplicates:
-        triages[duplicate.pk] = may_triage(duplicate)
-        by_pk[duplicate.pk] = duplicate
-    rows = selectors.comments_for(membership, feature_request, include_internal=any(triages.values()))
-    shown = []
-    for comment in rows:
-        if comment.internal and not triages.get(comment.request_id):
-            continue
-        comment.request = by_pk.get(comment.request_id, comment.request)
-        shown.append(
-            decorate_comment(
-                membership,
-                comment,
-                page_pk=feature_request.pk,
-                from_visible=comment.request_id == feature_request.pk or comment.request_id in visible,
-                triages=triages.get(comment.request_id, False),
-            )
+def _comments(
+    membership, feature_request: FeatureRequest, visible: set, may_triage: Callable[[FeatureRequest], bool]
+) -> list[Comment]:
+    """The comments the member may see (`selectors.comments_for`), with what the comment partial needs."""
+    return [
+        decorate_comment(
+            membership,
+            comment,
+            page_pk=feature_request.pk,
+            from_visible=comment.request_id == feature_request.pk or comment.request_id in visible,
+            triages=may_triage(comment.request),
         )
-    return shown
+        for comment in selectors.comments_for(membership, feature_request)
+    ]
 
 
 def detail_context(request: HttpRequest, feature_request: FeatureRequest, **extra: Any) -> dict[str, Any]:
     """Everything the request page shows; `extra` carries bound forms with errors, `flash`, `error`."""
     membership = request.membership
-    may_triage = can_triage(membership, feature_request)
+    triage_of = triage_checker(membership)  # one query for this request, its duplicates and their comments
+    may_triage = triage_of(feature_request)
     may_participate = can_participate(membership)
     history = selectors.history_of(feature_request)
     duplicates = selectors.duplicates_of(feature_request)
@@ -109,12 +99,12 @@ def detail_context(request: HttpRequest, feature_request: FeatureRequest, **extr
         "may_triage": may_triage,
         "may_vote": may_participate,
         "may_participate": may_participate,
-        "may_edit": can_edit_request(membership, feature_request),
+        "may_edit": can_edit_request(membership, feature_request, triages=may_triage),
         "history": history,
         "duplicates": [d for d in duplicates if d.pk in visible],
         "hidden_duplicates": sum(1 for d in duplicates if d.pk not in visible),
         "visible_related": visible,
-        "comments": _comments(membership, feature_request, duplicates, visible),
+        "comments": _comments(membership, feature_request, visible, triage_of),
         "voters": voters,
         "more_voters": max(0, feature_request.vote_count - len(voters)),
         "demand": selectors.demand_by_team(feature_request) if may_triage else [],

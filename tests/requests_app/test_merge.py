@@ -71,9 +71,7 @@ def test_followers_tags_and_comments_move_or_stay_readable(world_a, capability):
             Subscription.objects.filter(topic_kind="request", topic_id=b.pk).values_list("user_id", "active")
         )
         tags = sorted(b.tags.values_list("name", flat=True))
-        comments = selectors.comments_for(
-            membership(world_a.tenant, world_a.admin), b, include_internal=False
-        )
+        comments = selectors.comments_for(membership(world_a.tenant, world_a.admin), b)
         history_b = list(StatusChange.objects.filter(request=b).values_list("kind", "related_id"))
     assert followers == {world_a.admin.pk: True, world_a.member.pk: True, muted.pk: False}
     assert tags == ["cpu", "quotas"]

@@ -314,8 +314,8 @@ def test_official_responses_notify_followers_internal_notes_stay_internal(world_
             membership=maintainer, feature_request=fr, body="Costs 3 sprints.", internal=True
         )
         member = membership(world_a.tenant, world_a.member)
-        public = selectors.comments_for(member, fr, include_internal=False)
-        everything = selectors.comments_for(maintainer, fr, include_internal=True)
+        public = selectors.comments_for(member, fr)
+        everything = selectors.comments_for(maintainer, fr)
         with pytest.raises(ValidationError):
             services.comment_create(membership=member, feature_request=fr, body="Me too", official=True)
         with pytest.raises(ValidationError):
