@@ -7,6 +7,7 @@ unless relaxed explicitly through the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -195,6 +196,25 @@ NOTIFY_FANOUT_GRACE_SECONDS = env_int("NOTIFY_FANOUT_GRACE_SECONDS", 30)
 NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 200)
 NOTIFY_FANOUT_CHUNK = env_int("NOTIFY_FANOUT_CHUNK", 2000)
 NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)
+# Plain http:// endpoints: unset means allowed only with DEBUG=1 (local development); https otherwise.
+NOTIFY_WEBHOOK_ALLOW_HTTP = (
+    env_bool("NOTIFY_WEBHOOK_ALLOW_HTTP", default=False) if "NOTIFY_WEBHOOK_ALLOW_HTTP" in os.environ else None
+)
+# Where chat endpoints may point (portal/notifications/destinations.py): exact hosts or ".suffix" entries.
+NOTIFY_SLACK_HOSTS = env_list("NOTIFY_SLACK_HOSTS", default=["hooks.slack.com"])
+NOTIFY_TEAMS_HOSTS = env_list("NOTIFY_TEAMS_HOSTS", default=[".logic.azure.com", ".api.powerplatform.com"])
+
+# --- Outbound requests (portal/security/outbound.py) -----------------------------------------------------
+# Internal networks the guarded client may reach anyway (CIDRs, e.g. an on-premise chat server). Empty by
+# default, also with DEBUG=1: loopback, private, link-local, CGNAT, multicast and reserved ranges are refused.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network; use CIDRs such as 10.20.0.0/16."
+        ) from None
 
 # --- API --------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

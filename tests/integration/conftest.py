@@ -312,6 +312,7 @@ def worker_factory(redis_server, smtp_sink, tmp_path, transactional_db) -> Itera
             "NOTIFY_STUCK_AFTER_SECONDS": "8",
             "NOTIFY_REQUEUE_AFTER_SECONDS": "8",
             "NOTIFY_RETRY_BASE_SECONDS": "1",
+            **LOCAL_RECEIVERS_ENV,
             "CELERY_LOG_LEVEL": "INFO",
             **overrides,
         }
@@ -324,7 +325,20 @@ def worker_factory(redis_server, smtp_sink, tmp_path, transactional_db) -> Itera
         worker.stop()
 
 
+# The receivers are plain-http servers on 127.0.0.1: the operator settings an on-premise install would use
+# for a chat server inside its network (README, "Outbound requests"), not a way around the guard.
+LOCAL_RECEIVERS_ENV = {
+    "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
+    "NOTIFY_WEBHOOK_ALLOW_HTTP": "1",
+    "NOTIFY_SLACK_HOSTS": "127.0.0.1",
+    "NOTIFY_TEAMS_HOSTS": "127.0.0.1",
+}
+
+
 @pytest.fixture(autouse=True)
 def _local_http_receivers_allowed(settings):
-    """The receivers are plain-http localhost servers (pytest runs with DEBUG off, which requires https)."""
+    """The same settings in the test process, which registers the endpoints (pytest runs with DEBUG off)."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     settings.NOTIFY_WEBHOOK_ALLOW_HTTP = True
+    settings.NOTIFY_SLACK_HOSTS = ["127.0.0.1"]
+    settings.NOTIFY_TEAMS_HOSTS = ["127.0.0.1"]

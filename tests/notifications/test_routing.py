@@ -19,10 +19,30 @@ pytestmark = pytest.mark.django_db
 def test_routes_follow_topic_tenant_wide_and_category_flags(world_a, world_b):
     with tenant_context(world_a.tenant):
         make = services.endpoint_create
-        releases = make(team=world_a.team, kind="teams", name="r", url="https://example.org/r")[0]
-        statuses = make(team=world_a.team, kind="teams", name="s", url="https://example.org/s")[0]
-        other = make(team=world_a.team, kind="teams", name="o", url="https://example.org/o")[0]
-        off = make(team=world_a.team, kind="teams", name="x", url="https://example.org/x")[0]
+        releases = make(
+            team=world_a.team,
+            kind="teams",
+            name="r",
+            url="https://prod-00.westus.logic.azure.com/workflows/r",
+        )[0]
+        statuses = make(
+            team=world_a.team,
+            kind="teams",
+            name="s",
+            url="https://prod-00.westus.logic.azure.com/workflows/s",
+        )[0]
+        other = make(
+            team=world_a.team,
+            kind="teams",
+            name="o",
+            url="https://prod-00.westus.logic.azure.com/workflows/o",
+        )[0]
+        off = make(
+            team=world_a.team,
+            kind="teams",
+            name="x",
+            url="https://prod-00.westus.logic.azure.com/workflows/x",
+        )[0]
         services.route_add(endpoint=releases, topic_kind="capability", topic_id=1, status=False)
         services.route_add(endpoint=statuses, topic_kind="tenant", topic_id=None, releases=False)
         services.route_add(endpoint=other, topic_kind="capability", topic_id=2)
@@ -31,7 +51,10 @@ def test_routes_follow_topic_tenant_wide_and_category_flags(world_a, world_b):
         off.save()
     with tenant_context(world_b.tenant):
         foreign = services.endpoint_create(
-            team=world_b.team, kind="teams", name="r", url="https://example.org/b"
+            team=world_b.team,
+            kind="teams",
+            name="r",
+            url="https://prod-00.westus.logic.azure.com/workflows/b",
         )[0]
         services.route_add(endpoint=foreign, topic_kind="tenant", topic_id=None)
 
@@ -69,7 +92,10 @@ def test_htmx_mark_read_answers_the_item_and_refreshes_the_bell(
 def test_endpoint_counts_failed_deliveries_and_routes_without_multiplying(world_a):
     with tenant_context(world_a.tenant):
         endpoint = services.endpoint_create(
-            team=world_a.team, kind="teams", name="r", url="https://example.org/r"
+            team=world_a.team,
+            kind="teams",
+            name="r",
+            url="https://prod-00.westus.logic.azure.com/workflows/r",
         )[0]
         services.route_add(endpoint=endpoint, topic_kind="capability", topic_id=1)
         services.route_add(endpoint=endpoint, topic_kind="capability", topic_id=2)

@@ -1,77 +1,33 @@
 """Posting JSON to chat/webhook endpoints and turning the answer into a delivery outcome.
 
-Standard library only (urllib): one POST per delivery needs no pooling, and redirects are refused (a
-webhook that redirects is misconfigured, and following it would let an endpoint bounce our signed body
-elsewhere). Answers: 2xx sent; 404/410 the endpoint is gone → disable it and tell its owners; 429 retry
-after `Retry-After`; 5xx, timeouts and network errors retry with backoff; other 4xx fail at once (the
-payload or the credentials are wrong; retrying cannot help) with the answer visible to the owner.
+Every request goes through the core's guarded client (`portal.security.outbound`): the destination is
+resolved and checked against internal address ranges at each send, the checked address is the one connected
+to, redirects are never followed (a webhook that redirects is misconfigured, and following it would let an
+endpoint bounce our signed body elsewhere). Answers: 2xx sent; 404/410 the endpoint is gone → disable it and
+tell its owners; 429 retry after `Retry-After`; 5xx, timeouts and network errors retry with backoff; other 4xx
+and 3xx fail at once (the payload or the credentials are wrong; retrying cannot help); a refused destination
+fails at once. What the owner sees is the status code and a short reason of ours, never the response body.
 """
 
 from __future__ import annotations
 
-import email.utils
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-
 from django.utils import timezone
 
-from portal.notifications import conf
+from portal.notifications import conf, destinations
 from portal.notifications.models import ChannelEndpoint
+from portal.security import outbound
 
-USER_AGENT = "Agora-Notifications/1.0"
-
-
-@dataclass(frozen=True)
-class HttpResult:
-    status: int | None  # None: no answer (network error, timeout)
-    body: str = ""
-    retry_after: float | None = None
-    error: str = ""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+HttpResult = outbound.Answer
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str] | None = None) -> HttpResult:
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/json; charset=utf-8")
-    request.add_header("User-Agent", USER_AGENT)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with _opener.open(request, timeout=float(conf.get("NOTIFY_HTTP_TIMEOUT"))) as response:
-            return HttpResult(status=response.status, body=response.read(2000).decode(errors="replace"))
-    except urllib.error.HTTPError as exc:
-        text = exc.read(2000).decode(errors="replace") if exc.fp else ""
-        return HttpResult(
-            status=exc.code,
-            body=text,
-            retry_after=parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None),
-            error=f"HTTP {exc.code} {exc.reason}: {text[:300]}".strip(),
-        )
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return HttpResult(status=None, error=f"{type(exc).__name__}: {reason}")
+    return outbound.post(
+        url,
+        body,
+        headers=headers,
+        timeout=float(conf.get("NOTIFY_HTTP_TIMEOUT")),
+        allow_http=conf.webhook_allow_http(),
+    )
 
 
 def record(delivery, result: HttpResult, outcome) -> None:
@@ -85,9 +41,11 @@ def record(delivery, result: HttpResult, outcome) -> None:
         outcome.sent(delivery)
         ChannelEndpoint.objects.filter(pk=endpoint.pk).update(last_success_at=now)
         return
-    error = result.error or f"HTTP {status}"
+    error = result.reason
     ChannelEndpoint.objects.filter(pk=endpoint.pk).update(last_error=error[:2000], last_error_at=now)
-    if status in (404, 410):
+    if result.refused:
+        outcome.fail(delivery, error)
+    elif status in (404, 410):
         outcome.fail(delivery, error)
         endpoint_disable(endpoint=endpoint, reason=f"The endpoint answered {status}: it no longer exists.")
     elif status == 429:
@@ -106,8 +64,11 @@ def endpoint_ready(delivery, outcome) -> bool:
     if endpoint is None or not endpoint.enabled:
         outcome.fail(delivery, "endpoint disabled")
         return False
-    url = endpoint.url
-    if not url.startswith("https://") and not (url.startswith("http://") and conf.webhook_allow_http()):
-        outcome.fail(delivery, "endpoint URL must use https")
+    problem = destinations.problem(endpoint.kind, endpoint.url)
+    if problem:  # the rules may have tightened since the endpoint was registered
+        outcome.fail(delivery, f"refused: {problem}")
+        ChannelEndpoint.objects.filter(pk=endpoint.pk).update(
+            last_error=f"refused: {problem}"[:2000], last_error_at=timezone.now()
+        )
         return False
     return True

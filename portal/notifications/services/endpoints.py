@@ -7,34 +7,27 @@ these functions validate input and write.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.accounts.models import Team, TeamMembership, TeamRole
-from portal.notifications import conf, topics
+from portal.notifications import destinations, topics
 from portal.notifications.models import ChannelEndpoint, ChannelRoute, EndpointKind, TopicKind
 from portal.tenancy.models import Membership, Role
 
-SLACK_HOSTS = {"hooks.slack.com"}
-
 
 def validate_url(kind: str, url: str) -> str:
-    """Accept only absolute http(s) URLs; https unless local development allows http."""
+    """Accept only destinations `destinations.problem` finds nothing wrong with (resolving the host now)."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise ValidationError({"url": "Enter the full webhook URL (https://...)."})
-    if parts.scheme == "http" and not conf.webhook_allow_http():
-        raise ValidationError({"url": "The webhook URL must use https."})
-    if parts.username or parts.password:
-        raise ValidationError({"url": "Credentials in the URL are not supported."})
-    if len(url) > 2000:
-        raise ValidationError({"url": "The URL is too long."})
     if kind not in EndpointKind.values:
         raise ValidationError({"kind": "Unknown endpoint kind."})
+    if len(url) > 2000:
+        raise ValidationError({"url": "The URL is too long."})
+    reason = destinations.problem(kind, url, resolve=True)
+    if reason:
+        raise ValidationError({"url": reason})
     return url
 
 

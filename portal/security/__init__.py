@@ -1,0 +1,1 @@
+"""Security primitives of the core that features build on (the guarded outbound client, ...)."""
