@@ -197,9 +197,8 @@ NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 200)
 NOTIFY_FANOUT_CHUNK = env_int("NOTIFY_FANOUT_CHUNK", 2000)
 NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)
 # Plain http:// endpoints: unset means allowed only with DEBUG=1 (local development); https otherwise.
-NOTIFY_WEBHOOK_ALLOW_HTTP = (
-    env_bool("NOTIFY_WEBHOOK_ALLOW_HTTP", default=False) if "NOTIFY_WEBHOOK_ALLOW_HTTP" in os.environ else None
-)
+_allow_http_set = "NOTIFY_WEBHOOK_ALLOW_HTTP" in os.environ
+NOTIFY_WEBHOOK_ALLOW_HTTP = env_bool("NOTIFY_WEBHOOK_ALLOW_HTTP", default=False) if _allow_http_set else None
 # Where chat endpoints may point (portal/notifications/destinations.py): exact hosts or ".suffix" entries.
 NOTIFY_SLACK_HOSTS = env_list("NOTIFY_SLACK_HOSTS", default=["hooks.slack.com"])
 NOTIFY_TEAMS_HOSTS = env_list("NOTIFY_TEAMS_HOSTS", default=[".logic.azure.com", ".api.powerplatform.com"])
