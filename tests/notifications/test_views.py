@@ -130,7 +130,10 @@ def test_digest_token_turns_email_off(world_a):
 def test_disabled_endpoint_state_is_visible(world_a, login):
     with tenant_context(world_a.tenant):
         endpoint, _ = services.endpoint_create(
-            team=world_a.team, kind="teams", name="t", url="https://prod-00.westus.logic.azure.com/workflows/x"
+            team=world_a.team,
+            kind="teams",
+            name="t",
+            url="https://prod-00.westus.logic.azure.com/workflows/x",
         )
         services.endpoint_disable(endpoint=endpoint, reason="The endpoint answered 410: it no longer exists.")
     page = login(world_a.maintainer).get(base(world_a) + f"endpoints/{endpoint.pk}/").content.decode()
