@@ -39,6 +39,8 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The demo is development: DEBUG=1 (dev SECRET_KEY, SET ROLE on a trust PostgreSQL). Settings default to off.
+run demo-reset: export DEBUG := 1
 run: venv
 	$(PY) manage.py migrate --noinput -v 0
 	@# The demo's own history (releases, status updates) notifies people too: keep those emails out of the

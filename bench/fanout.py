@@ -105,6 +105,7 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agora_ntf_bench")
     os.environ.update({"EMAIL_URL": f"smtp://127.0.0.1:{port}", "CELERY_EAGER": "1", "LOG_LEVEL": "WARNING"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DEBUG", "1")  # a local measurement: dev SECRET_KEY, SET ROLE on trust PostgreSQL
     if os.environ["DATABASE_URL"].startswith("postgres"):
         recreate_database(os.environ["DATABASE_URL"])
 

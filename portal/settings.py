@@ -1,8 +1,10 @@
 """Agora settings, read from the environment (12-factor).
 
-Defaults give a working demo with no services at all: SQLite file, Celery eager, console email.
-Production is `DEBUG=0` plus a real `SECRET_KEY` and `ALLOWED_HOSTS`; the secure defaults below then switch on
-unless relaxed explicitly through the environment.
+Defaults are production-safe: `DEBUG` is off unless `DEBUG=1` says otherwise (`make run` and `make test` do),
+so a forgotten variable never ships the public development `SECRET_KEY` or `SET ROLE` database sessions.
+With `DEBUG=1` and nothing else the demo needs no services at all: SQLite file, Celery eager, console email.
+Production is a real `SECRET_KEY` and `ALLOWED_HOSTS` (and `DB_APP_PASSWORD` on PostgreSQL); the secure
+defaults below then switch on unless relaxed explicitly through the environment.
 """
 
 from __future__ import annotations
@@ -22,11 +24,18 @@ from portal.plugins.discovery import discover_plugin_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+DEBUG = env_bool("DEBUG", default=False)
+# The development key is public (it is in this file): whoever knows it forges unsubscribe and feed tokens,
+# sessions and password-reset links, so it exists only with DEBUG=1.
 _DEV_SECRET = "django-insecure-agora-development-key-not-for-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off. Generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` and pass it as SECRET_KEY, "
+        "keep it secret and the same for every process; for local development set DEBUG=1 instead "
+        "(make run and make test do)."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -42,6 +51,7 @@ INSTALLED_APPS = [
     "portal.ui",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -68,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.tenancy.middleware.TenantMiddleware",
+    # Last, as django-axes requires: turns a login refused for too many failures into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -104,8 +116,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_APP_USER is set, runs application queries as that non-superuser role (see portal/tenancy/db).
     DATABASES["default"]["ENGINE"] = "portal.tenancy.db"
     # Secure by default: without DB_APP_USER the app still runs as the non-superuser role `agora_app`.
-    DATABASES["default"]["APP_USER"] = os.environ.get("DB_APP_USER") or "agora_app"
-    DATABASES["default"]["APP_PASSWORD"] = os.environ.get("DB_APP_PASSWORD", "")
+    _app_user = os.environ.get("DB_APP_USER") or "agora_app"
+    _app_password = os.environ.get("DB_APP_PASSWORD", "")
+    DATABASES["default"]["APP_USER"] = _app_user
+    DATABASES["default"]["APP_PASSWORD"] = _app_password
+    # Without a password the backend connects as the owner and `SET ROLE`s to the app role, but any SQL that
+    # reaches that connection can `RESET ROLE` back to the owner (often a superuser, which bypasses RLS).
+    # That shortcut is for development only; in production the app logs in as the app role itself, so there
+    # is nothing to reset to. Migrations still connect as the owner (owner_mode); they need this password too,
+    # because they give the role LOGIN and this password (portal/tenancy/rls.py).
+    DATABASES["default"]["APP_ALLOW_SET_ROLE"] = DEBUG
+    if not DEBUG and not _app_password:
+        raise ImproperlyConfigured(
+            f"DB_APP_PASSWORD must be set when DEBUG is off: the application logs in to PostgreSQL as the "
+            f"non-superuser role {_app_user!r} (DB_APP_USER), never as the owner in DATABASE_URL. Set "
+            f"DB_APP_PASSWORD for every process (web, worker, beat, migrate); `manage.py migrate` then gives "
+            f"the role LOGIN and that password when the owner may (CREATEROLE). Otherwise create it "
+            f"yourself: "
+            f"CREATE ROLE {_app_user} LOGIN PASSWORD '<DB_APP_PASSWORD>' NOSUPERUSER NOBYPASSRLS; "
+            f"GRANT {_app_user} TO <owner>; (an existing role: ALTER ROLE {_app_user} LOGIN PASSWORD "
+            f"'<DB_APP_PASSWORD>';). For local development set DEBUG=1 instead."
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------------------
@@ -118,6 +149,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Throttling (portal/accounts/throttle.py; README "Logins and API tokens"). Counts live in the default cache.
+# LOGIN_FAILURE_LIMIT failed logins for one username (from any address) or from one address (across
+# usernames) lock it for LOGIN_COOLOFF_SECONDS after the last failure; 0 switches login throttling off.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_COOLOFF_SECONDS = env_int("LOGIN_COOLOFF_SECONDS", 900)
+if LOGIN_COOLOFF_SECONDS < 1:
+    raise ImproperlyConfigured("LOGIN_COOLOFF_SECONDS must be at least 1 (LOGIN_FAILURE_LIMIT=0 disables).")
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0: the client is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TOKEN_CREATE_PER_HOUR = env_int("TOKEN_CREATE_PER_HOUR", 10)
+TOKEN_CREATE_PER_HOUR_PER_ADDRESS = env_int("TOKEN_CREATE_PER_HOUR_PER_ADDRESS", 30)
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked login before any password is checked.
+    "portal.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = LOGIN_FAILURE_LIMIT > 0
+AXES_HANDLER = "portal.accounts.throttle.LoginAttemptCacheHandler"
+AXES_FAILURE_LIMIT = max(LOGIN_FAILURE_LIMIT, 1)
+AXES_COOLOFF_TIME = "portal.accounts.throttle.login_cooloff"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True  # what makes Retry-After exact
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.throttle.client_address"
+AXES_USERNAME_CALLABLE = "portal.accounts.throttle.login_username"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.throttle.login_locked_response"
+AXES_ENABLE_ADMIN = False  # the cache handler writes no AccessAttempt rows to show
 
 # --- I18N / static ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

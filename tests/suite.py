@@ -75,6 +75,10 @@ def main(argv: list[str]) -> int:
     else:
         env.pop("CHROMIUM_PATH", None)
     env["CELERY_EAGER"] = "1"  # unit tests run tasks in-process; integration tests start real workers
+    # Settings default to production (DEBUG off); the suite is development: the dev SECRET_KEY and SET ROLE
+    # to the app role on a trust PostgreSQL. pytest-django still runs the tests themselves with DEBUG False,
+    # and the tests that check production settings start their own interpreters with their own environment.
+    env["DEBUG"] = "1"
     env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
     print("Agora test suite")

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from portal.accounts import selectors, services
+from portal.accounts import selectors, services, throttle
 from portal.accounts.forms import ApiTokenForm
 from portal.accounts.models import ApiToken
 from portal.ui.urls import tenant_reverse
@@ -32,17 +32,32 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     issued = None
+    throttled = None
     if request.method == "POST" and form.is_valid():
-        issued = services.api_token_create(membership=request.membership, name=form.cleaned_data["name"])
-        messages.success(request, "Token created. Copy it now: it will not be shown again.")
-        form = ApiTokenForm()
-    status = 400 if request.method == "POST" and form.errors else 200
-    return TemplateResponse(
+        try:
+            # Checked before the service: a refused creation writes nothing.
+            throttle.token_create_allow(user_id=request.user.pk, address=throttle.client_address(request))
+        except throttle.TokenCreateThrottled as exc:
+            throttled = exc
+        else:
+            issued = services.api_token_create(membership=request.membership, name=form.cleaned_data["name"])
+            messages.success(request, "Token created. Copy it now: it will not be shown again.")
+            form = ApiTokenForm()
+    status = 400 if request.method == "POST" and form.errors else 429 if throttled else 200
+    response = TemplateResponse(
         request,
         "accounts/token_list.html",
-        {"form": form, "issued": issued, "tokens": selectors.tokens_of(request.membership)},
+        {
+            "form": form,
+            "issued": issued,
+            "throttled": throttled,
+            "tokens": selectors.tokens_of(request.membership),
+        },
         status=status,
     )
+    if throttled:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
 
 
 @login_required

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.apps import apps
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from psycopg import sql
 
 from portal.tenancy.models import TenantOwnedModel
@@ -59,17 +59,35 @@ def sync_rls(using: str = "default") -> list[str]:
 
 
 def ensure_app_role(cursor: Any, role: str, *, password: str | None = None) -> None:
-    """Create the non-superuser application role if missing and grant it DML on the schema."""
+    """Create the non-superuser application role if missing and grant it DML on the schema.
+
+    With a password (DB_APP_PASSWORD, required in production) the role gets LOGIN and exactly that password,
+    also when it already exists (created NOLOGIN by a development run, or a rotated password): the app logs
+    in as it. An owner without the right to alter roles gets a warning with the statement to run instead.
+    """
+    ident = sql.Identifier(role)
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
     if cursor.fetchone() is None:
         login = sql.SQL("LOGIN PASSWORD {}").format(sql.Literal(password)) if password else sql.SQL("NOLOGIN")
         cursor.execute(
-            sql.SQL("CREATE ROLE {} {} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(
-                sql.Identifier(role), login
-            )
+            sql.SQL("CREATE ROLE {} {} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(ident, login)
         )
         logger.info("created application role %s", role)
-    ident = sql.Identifier(role)
+    elif password:
+        try:
+            # A savepoint, so that a refusal does not abort a surrounding transaction.
+            with transaction.atomic(using=cursor.db.alias):
+                cursor.execute(
+                    sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password))
+                )
+        except DatabaseError as exc:
+            logger.warning(
+                "could not give the application role %s LOGIN and DB_APP_PASSWORD (%s); run as a role that "
+                "may: ALTER ROLE %s LOGIN PASSWORD '<DB_APP_PASSWORD>';",
+                role,
+                str(exc).strip(),
+                role,
+            )
     cursor.execute("SELECT current_user")
     owner = cursor.fetchone()[0]
     if owner != role:

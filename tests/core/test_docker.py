@@ -36,6 +36,23 @@ def test_app_services_run_the_image_entrypoint_commands_that_exist():
     assert "gunicorn portal.wsgi:application" in entrypoint
 
 
+def test_app_services_log_in_as_the_app_role_with_a_password():
+    """DEBUG=0 refuses `SET ROLE` from the owner: every app process needs DB_APP_PASSWORD, and `web` migrates
+    (as the owner) on start, which gives the app role LOGIN and that password."""
+    services = compose()["services"]
+    owners = set()
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DEBUG"] == "0"
+        assert env["DB_APP_PASSWORD"], name
+        owner = env["DATABASE_URL"].split("://", 1)[1].split(":", 1)[0]
+        assert owner != env["DB_APP_USER"], "the app role must not be the owner that runs migrations"
+        owners.add(owner)
+    assert owners == {services["postgres"]["environment"]["POSTGRES_USER"]}
+    assert services["web"]["environment"].get("MIGRATE_ON_START", "1") == "1"
+    assert "manage.py migrate" in (DOCKER / "entrypoint.sh").read_text()
+
+
 def test_dockerfile_is_multi_stage_non_root_and_serves_with_gunicorn():
     text = (DOCKER / "Dockerfile").read_text()
     stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\w+)", text, flags=re.MULTILINE | re.IGNORECASE)

@@ -27,8 +27,11 @@ print(json.dumps({k: getattr(s, k, None) for k in [
     "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
     "SECURE_REFERRER_POLICY", "ALLOWED_HOSTS", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL"]}
     | {"DB_ENGINE": s.DATABASES["default"]["ENGINE"], "APP_USER": s.DATABASES["default"].get("APP_USER"),
+       "APP_ALLOW_SET_ROLE": s.DATABASES["default"].get("APP_ALLOW_SET_ROLE"),
+       "DEV_SECRET": s.SECRET_KEY.startswith("django-insecure"),
        "CSP": bool(s.SECURE_CSP), "MAILER": s.MAILERS["default"]}))
 """
+PG_URL = "postgres://owner@db.example.com:5432/agora"
 
 
 def deploy_env(**extra: str) -> dict[str, str]:
@@ -42,8 +45,8 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "EMAIL_URL"))
     }
-    clean.pop("DEBUG", None)
-    clean.pop("CELERY_EAGER", None)
+    for name in ("DEBUG", "CELERY_EAGER", "SECRET_KEY", "DB_APP_USER", "DB_APP_PASSWORD"):
+        clean.pop(name, None)
     clean |= {"DJANGO_SETTINGS_MODULE": "portal.settings"} | env
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -56,9 +59,24 @@ def read_settings(env: dict[str, str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def test_debug_is_off_unless_asked_for():
+    s = read_settings({"SECRET_KEY": PROD["SECRET_KEY"]})
+    assert s["DEBUG"] is False
+    assert s["SECURE_SSL_REDIRECT"] is True and s["SESSION_COOKIE_SECURE"] is True
+
+
+def test_no_environment_at_all_refuses_rather_than_using_the_public_dev_key():
+    """A forgotten DEBUG must not ship the development SECRET_KEY (anyone could forge signed tokens)."""
+    result = run_python(PRINT_SETTINGS, {})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
 def test_defaults_give_a_demo_with_no_services():
-    s = read_settings({})
+    """What `make run` gets: DEBUG=1 and nothing else."""
+    s = read_settings({"DEBUG": "1"})
     assert s["DEBUG"] is True
+    assert s["DEV_SECRET"] is True
     assert s["DB_ENGINE"] == "django.db.backends.sqlite3"
     assert s["CELERY_TASK_ALWAYS_EAGER"] is True
     assert s["MAILER"]["BACKEND"].endswith("console.EmailBackend")
@@ -66,8 +84,9 @@ def test_defaults_give_a_demo_with_no_services():
 
 
 def test_production_settings_switch_secure_defaults_on():
-    s = read_settings(PROD | {"DATABASE_URL": "postgres://owner@db.example.com:5432/agora"})
+    s = read_settings(PROD | {"DATABASE_URL": PG_URL, "DB_APP_PASSWORD": "app-role-password"})
     assert s["DEBUG"] is False
+    assert s["DEV_SECRET"] is False
     assert s["SECURE_SSL_REDIRECT"] is True
     assert s["SECURE_HSTS_SECONDS"] >= 31536000
     assert s["SESSION_COOKIE_SECURE"] is True and s["CSRF_COOKIE_SECURE"] is True
@@ -77,6 +96,7 @@ def test_production_settings_switch_secure_defaults_on():
     # On PostgreSQL the app always runs as a non-superuser role, so row-level security applies.
     assert s["DB_ENGINE"] == "portal.tenancy.db"
     assert s["APP_USER"] == "agora_app"
+    assert s["APP_ALLOW_SET_ROLE"] is False
 
 
 def test_secure_defaults_can_be_relaxed_explicitly():
@@ -92,11 +112,62 @@ def test_secure_defaults_can_be_relaxed_explicitly():
 def test_production_without_secret_key_refuses_to_start():
     result = run_python(PRINT_SETTINGS, {"DEBUG": "0", "ALLOWED_HOSTS": "agora.example.com"})
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off" in result.stderr
+    # The message says how to fix it: how to generate a key, and DEBUG=1 for development.
+    assert "secrets.token_urlsafe(50)" in result.stderr and "DEBUG=1" in result.stderr
+
+
+def test_production_on_postgresql_without_app_password_refuses_to_start():
+    """SET ROLE from the owner can be RESET by any SQL reaching the connection: not in production."""
+    result = run_python(PRINT_SETTINGS, PROD | {"DATABASE_URL": PG_URL, "DB_APP_USER": "portal_rw"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DB_APP_PASSWORD must be set when DEBUG is off" in result.stderr
+    # The fix, with the exact SQL for the configured role.
+    assert "CREATE ROLE portal_rw LOGIN PASSWORD '<DB_APP_PASSWORD>' NOSUPERUSER NOBYPASSRLS" in result.stderr
+    assert "GRANT portal_rw TO <owner>" in result.stderr
+
+
+def test_production_on_postgresql_with_app_password_logs_in_as_the_app_role():
+    s = read_settings(PROD | {"DATABASE_URL": PG_URL, "DB_APP_PASSWORD": "app-role-password"})
+    assert s["APP_USER"] == "agora_app" and s["APP_ALLOW_SET_ROLE"] is False
+
+
+def test_development_on_postgresql_may_set_role_without_a_password():
+    s = read_settings({"DEBUG": "1", "DATABASE_URL": PG_URL})
+    assert s["DB_ENGINE"] == "portal.tenancy.db"
+    assert s["APP_ALLOW_SET_ROLE"] is True
+
+
+def test_production_on_sqlite_needs_no_app_password():
+    """No roles on SQLite: the rule is about PostgreSQL sessions only."""
+    s = read_settings(PROD)
+    assert s["DB_ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_the_backend_refuses_set_role_where_settings_do_not_allow_it():
+    """Hand-written DATABASES without APP_ALLOW_SET_ROLE get no owner session either (checked before
+    connecting)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.tenancy.db.base import DatabaseWrapper, owner_mode
+
+    base = {
+        "NAME": "agora", "USER": "owner", "PASSWORD": "", "HOST": "db.example.com", "PORT": "5432",
+        "OPTIONS": {}, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
+        "ATOMIC_REQUESTS": False, "TIME_ZONE": None, "APP_USER": "agora_app", "APP_PASSWORD": "",
+    }  # fmt: skip
+    with pytest.raises(ImproperlyConfigured, match="set DB_APP_PASSWORD"):
+        DatabaseWrapper(base, alias="probe").get_connection_params()
+    params = DatabaseWrapper(base | {"APP_ALLOW_SET_ROLE": True}, alias="probe").get_connection_params()
+    assert params["user"] == "owner"
+    params = DatabaseWrapper(base | {"APP_PASSWORD": "pw"}, alias="probe").get_connection_params()
+    assert (params["user"], params["password"]) == ("agora_app", "pw")
+    with owner_mode():  # migrate, flush: the owner, with no app-role rule to satisfy
+        assert DatabaseWrapper(base, alias="probe").get_connection_params()["user"] == "owner"
 
 
 def test_redis_url_turns_eager_mode_off():
-    s = read_settings({"REDIS_URL": "redis://127.0.0.1:6399/3"})
+    s = read_settings({"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6399/3"})
     assert s["CELERY_TASK_ALWAYS_EAGER"] is False
     assert s["CELERY_BROKER_URL"] == "redis://127.0.0.1:6399/3"
 

@@ -8,7 +8,9 @@ RLS policies read these settings; no setting means no rows.
 
 Roles: migrations run as the owner (the DATABASE_URL user). When `DB_APP_USER` is set, application work runs
 as that non-superuser role, because superusers bypass row-level security: with `DB_APP_PASSWORD` the
-backend logs in as it, otherwise (local trust setups, tests) it connects as the owner and `SET ROLE`s to it.
+backend logs in as it. Without a password it connects as the owner and `SET ROLE`s to it, but only where
+the settings allow it (`APP_ALLOW_SET_ROLE`, i.e. DEBUG=1: local trust setups, tests): a `SET ROLE` session
+can `RESET ROLE` back to the owner, so it is no boundary against SQL that reaches the connection.
 `owner_mode()` switches a process to owner connections for migrate/flush.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.postgresql import base as pg
 from psycopg import sql
@@ -65,6 +68,12 @@ class DatabaseWrapper(pg.DatabaseWrapper):
         if self.app_user and password:
             params["user"] = self.app_user
             params["password"] = password
+        elif self.app_user and not self.settings_dict.get("APP_ALLOW_SET_ROLE", False):
+            # Settings refuse this at start-up; this keeps hand-written DATABASES honest too.
+            raise ImproperlyConfigured(
+                f"Refusing to connect as the owner and SET ROLE {self.app_user}: set DB_APP_PASSWORD so the "
+                "application logs in as that role (SET ROLE is for DEBUG=1 development only)."
+            )
         return params
 
     def init_connection_state(self) -> None:
