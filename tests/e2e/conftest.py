@@ -1,98 +1,25 @@
 """Browser tier: real headless Chromium (Debian's package) driven by Playwright against a live server.
 
-Playwright never downloads a browser here: `CHROMIUM_PATH` (its `executable_path`) points at the system
-Chromium (tests/suite.py finds it). Playwright's sync API keeps an event loop in the test thread, so Django's
-async-safety guard is relaxed for these tests only; the server itself runs in its own thread.
+The browser fixtures and helpers live in tests/browser.py (the security tier drives the same browser);
+they are re-exported here so the e2e tests keep importing them from this conftest.
 """
 
 from __future__ import annotations
 
-import os
-import re
-
 import pytest
 from django.core.management import call_command
 
-# Playwright's loop stays alive for the browser's lifetime (the session; e2e tests run last, see
-# tests/conftest.py), and Django refuses sync ORM calls while a loop runs in the thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    path = os.environ.get("CHROMIUM_PATH")
-    if not path:
-        pytest.skip("needs Chromium (CHROMIUM_PATH)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+from tests.browser import (  # noqa: F401  (fixtures and helpers the e2e tests use)
+    CSP_LISTENER,
+    PageProblems,
+    browser,
+    htmx_settled,
+    log_in,
+    page,
+    unread_count,
+)
 
 
 @pytest.fixture
 def demo(transactional_db):
     call_command("seed_demo", verbosity=0)
-
-
-# Chromium reports a blocked inline script/style as a `securitypolicyviolation` DOM event (and usually a
-# console error). The listener is an init script: Playwright injects it through the DevTools protocol, so the
-# page's own CSP does not block it, and it also catches violations after load (e.g. inside an htmx swap).
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", (e) => {
-  const where = `${e.sourceFile}:${e.lineNumber}`;
-  window.__agoraCspViolation(`CSP ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${where}`);
-});
-"""
-
-
-class PageProblems:
-    """Console errors and CSP violations seen by a page; every e2e test asserts there are none."""
-
-    # A form answered with its validation errors (400/409/422) is expected; Chromium still logs it.
-    EXPECTED = ("status of 400", "status of 409", "status of 422", "status of 429")
-
-    def __init__(self, page) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.context.expose_binding("__agoraCspViolation", lambda _source, text: self.errors.append(text))
-        page.context.add_init_script(CSP_LISTENER)
-
-    def _console(self, message) -> None:
-        if message.type == "error" and not any(e in message.text for e in self.EXPECTED):
-            self.errors.append(message.text)
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.problems = PageProblems(page)
-    yield page
-    context.close()
-
-
-def log_in(page, username: str, password: str = "agora-demo") -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    with page.expect_navigation():  # the answer is a redirect home, or the form again with its error
-        page.get_by_role("button", name="Log in").click()
-
-
-def unread_count(bell_text: str) -> int:
-    """The header bell's badge reads e.g. "12 unread"; no badge at all means none."""
-    found = re.search(r"\d+", bell_text)
-    return int(found.group()) if found else 0
-
-
-def htmx_settled(page) -> None:
-    """Wait until no htmx request is in flight (htmx marks the requesting element with `htmx-request`).
-
-    Much faster than Playwright's "networkidle" (which always waits 500 ms of silence), and it is what the
-    tests mean: the page's own htmx `load` triggers (e.g. the inbox bell) have been answered and swapped.
-    """
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
