@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from portal.notifications import selectors
 from portal.notifications.models import TopicKind
@@ -30,10 +30,10 @@ def render_follow_button(
 ) -> SafeString:
     """The button as HTML, for Python callers (panels); templates use the `follow_button` tag."""
     if getattr(request, "tenant", None) is None:
-        return mark_safe("")
-    html = render_to_string(
+        return SafeString("")
+    # The template engine autoescapes and returns a SafeString already.
+    return render_to_string(
         "notifications/follow_button.html#button",
         follow_context(request, topic_kind, topic_id, label),
         request=request,
     )
-    return mark_safe(html)  # rendered by the template engine with autoescaping

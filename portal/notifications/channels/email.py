@@ -23,7 +23,7 @@ from django.urls import reverse
 from portal.notifications import conf
 from portal.notifications.tokens import make_token
 from portal.tenancy.context import require_current_tenant
-from portal.ui.markdown import render_markdown
+from portal.ui.markdown import render_markdown_email
 from portal.ui.urls import tenant_reverse
 
 
@@ -62,7 +62,7 @@ def body_html(notification) -> str:
     """Rendered once per notification and batch, not once per recipient (Markdown + nh3 are not free)."""
     cached = getattr(notification, "_agora_body_html", None)
     if cached is None:
-        cached = notification._agora_body_html = render_markdown(notification.body_markdown)
+        cached = notification._agora_body_html = render_markdown_email(notification.body_markdown)
     return cached
 
 

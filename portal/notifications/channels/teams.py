@@ -1,6 +1,9 @@
 """Microsoft Teams Workflows webhooks: a `message` with one Adaptive Card 1.4 attachment, under 28 KB.
 
 The size limit applies to the whole request body, so the notes are cut until the serialised payload fits.
+Every property used must exist in the declared card version (Teams rejects or mis-renders newer ones): the
+title is bold and medium-sized rather than `style: "heading"`, which only 1.5 knows. The test validates
+each kind of card against Microsoft's 1.4 schema (tests/notifications/test_teams_schema.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
 
 def card(notification, body: str) -> dict:
+    """The Workflows `message` with one Adaptive Card 1.4: title, category line, notes, a link back."""
     url = conf.link(notification.url)
     blocks: list[dict] = [
         {
@@ -23,7 +27,6 @@ def card(notification, body: str) -> dict:
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
-            "style": "heading",
         },
         {
             "type": "TextBlock",

@@ -21,7 +21,7 @@ from portal.notifications.engine.delivery import PENDING, Outcome, claim
 from portal.notifications.models import Delivery, UserChannel
 from portal.tenancy.context import require_current_tenant, tenant_context
 from portal.tenancy.models import Tenant
-from portal.ui.markdown import render_markdown
+from portal.ui.markdown import render_markdown_email
 
 
 def queue_digests(frequency: str) -> int:
@@ -51,7 +51,7 @@ def build_digest(deliveries: list[Delivery], frequency: str) -> EmailMultiAltern
         {
             "notification": d.notification,
             "url": conf.link(d.notification.url),
-            "body_html": render_markdown(d.notification.body_markdown),
+            "body_html": render_markdown_email(d.notification.body_markdown),
         }
         for d in deliveries
     ]
