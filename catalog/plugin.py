@@ -58,6 +58,21 @@ class CatalogPlugin(AgoraPlugin):
     def ready(self):
         # Celery autodiscovers `catalog.tasks` only: register the release tasks (the beat publishes due ones).
         import catalog.releases.tasks  # noqa: F401
+        from catalog.models import Capability
+        from catalog.selectors import visible_capabilities
+        from portal.plugins.api import Membership, notification_topic_register
+
+        def visible(membership: Membership | None, pk: int) -> bool:
+            """Following a capability (or routing it to a channel) needs seeing it, archived ones included:
+            another tenant's or a team-restricted one the member is not shown is "no such capability"."""
+            return visible_capabilities(membership, include_archived=True).filter(pk=pk).exists()
+
+        def label(pk: int) -> str:
+            return Capability.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+
+        # No `exists` hook: `visible` covers existence wherever a person names the capability, and features
+        # subscribing by an id they hold need no check. No `choices` hook: it gets no member to hide by.
+        notification_topic_register("capability", visible=visible, label=label)
 
     def demo_data(self, *, tenant, teams, users):
         from catalog import demo

@@ -66,17 +66,23 @@ class RequestsPlugin(AgoraPlugin):
         }
 
     def ready(self):
-        from portal.plugins.api import notification_topic_register
+        from portal.plugins.api import Membership, notification_topic_register
         from requests_app.models import FeatureRequest
+        from requests_app.selectors import visible_requests
 
         def exists(pk: int) -> bool:
             return FeatureRequest.objects.filter(pk=pk).exists()
+
+        def visible(membership: Membership | None, pk: int) -> bool:
+            """A request on a capability the member cannot see does not exist for them (its title would
+            otherwise show as the follow's label)."""
+            return visible_requests(membership).filter(pk=pk).exists()
 
         def label(pk: int) -> str:
             found = FeatureRequest.objects.filter(pk=pk).values_list("number", "title").first()
             return f"#{found[0]} {found[1]}" if found else ""
 
-        notification_topic_register("request", exists=exists, label=label)
+        notification_topic_register("request", exists=exists, visible=visible, label=label)
 
     def demo_data(self, *, tenant, teams, users):
         from requests_app import demo

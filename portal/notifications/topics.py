@@ -4,6 +4,12 @@ The core never imports catalog or requests, so it cannot check that capability 1
 register a checker for its kind (`notification_topic_register("capability", exists=..., label=...)` from
 its plugin's `ready()`); follows of an unregistered kind accept any positive id. That is safe: a topic id is
 only ever matched against notifications published in the same tenant.
+
+`exists(id)` asks whether the topic exists in the current tenant, for every caller. `visible(membership,
+id)` asks whether a person may see it (a team-restricted capability exists for some members only); it is
+checked where a person names the topic (following, adding a channel route), not where a feature subscribes
+people itself. A topic that fails either raises `UnknownTopic`: pages and the API answer 404, exactly as for
+an id never handed out, so another tenant's or a hidden topic's existence is never revealed.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from portal.notifications.models import TopicKind
+from portal.tenancy.models import Membership
 
 
 @dataclass(frozen=True)
 class TopicType:
     exists: Callable[[int], bool] | None = None  # called inside the current tenant
+    visible: Callable[[Membership | None, int], bool] | None = None  # may this member see it?
     label: Callable[[int], str] | None = None
     choices: Callable[[], list[tuple[int, str]]] | None = None  # (id, label) pairs for pickers
 
@@ -30,11 +38,12 @@ def notification_topic_register(
     exists: Callable[[int], bool] | None = None,
     label: Callable[[int], str] | None = None,
     choices: Callable[[], list[tuple[int, str]]] | None = None,
+    visible: Callable[[Membership | None, int], bool] | None = None,
 ) -> None:
     """Let the core validate, name and offer topics of `kind` (all callables run in the current tenant)."""
     if kind not in TopicKind.values or kind == TopicKind.TENANT:
         raise ValueError(f"unknown topic kind {kind!r}")
-    _registry[kind] = TopicType(exists=exists, label=label, choices=choices)
+    _registry[kind] = TopicType(exists=exists, label=label, choices=choices, visible=visible)
 
 
 def choices_for(kind: str) -> list[tuple[int, str]] | None:
@@ -48,7 +57,11 @@ def choices_for(kind: str) -> list[tuple[int, str]] | None:
 
 
 class InvalidTopic(ValueError):
-    pass
+    """Malformed topic input (unknown kind, an id that is no positive integer): a 400."""
+
+
+class UnknownTopic(InvalidTopic):
+    """The topic does not exist for this person (missing, another tenant's, hidden from them): a 404."""
 
 
 def normalise(kind: str, topic_id: int | str | None) -> tuple[str, int]:
@@ -65,8 +78,20 @@ def normalise(kind: str, topic_id: int | str | None) -> tuple[str, int]:
         raise InvalidTopic("The topic id must be a positive integer.")
     checker = _registry.get(kind)
     if checker is not None and checker.exists is not None and not checker.exists(number):
-        raise InvalidTopic(f"No such {kind}.")
+        raise UnknownTopic(f"No such {kind}.")
     return kind, number
+
+
+def require_visible(kind: str, topic_id: int, *, membership: Membership | None) -> None:
+    """Raise UnknownTopic unless `membership` may see the (normalised) topic, by its kind's `visible` hook.
+
+    Kinds without the hook are visible to every member of the tenant; the tenant-wide topic always is.
+    """
+    checker = _registry.get(kind)
+    if checker is None or checker.visible is None:
+        return
+    if not checker.visible(membership, topic_id):
+        raise UnknownTopic(f"No such {kind}.")
 
 
 def label_for(kind: str, topic_id: int, given: str = "") -> str:

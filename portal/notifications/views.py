@@ -18,7 +18,7 @@ from portal.notifications import selectors, services
 from portal.notifications.follow import follow_context
 from portal.notifications.models import Subscription, TopicKind
 from portal.notifications.services.subscriptions import allowed_frequencies, personal_channels
-from portal.notifications.topics import InvalidTopic
+from portal.notifications.topics import InvalidTopic, UnknownTopic
 from portal.ui.urls import tenant_reverse
 
 TEMPLATE = "notifications/preferences.html"
@@ -104,6 +104,8 @@ def follow(request: HttpRequest) -> HttpResponse:
                 topic_id=raw_id,
                 topic_label=request.POST.get("topic_label", "")[:200],
             )
+    except UnknownTopic as exc:  # missing, another tenant's or hidden: the same answer for all three
+        return HttpResponse(str(exc), status=404, content_type="text/plain")
     except InvalidTopic as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     if request.htmx:

@@ -19,6 +19,7 @@ from portal.accounts.permissions import is_tenant_admin, maintained_team_ids
 from portal.notifications import selectors, services
 from portal.notifications.forms import EndpointCreateForm, EndpointUpdateForm, RouteForm
 from portal.notifications.models import ChannelRoute
+from portal.notifications.topics import UnknownTopic
 from portal.ui.urls import tenant_reverse
 
 
@@ -130,6 +131,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def route_add(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = _endpoint(request, pk)
     form = RouteForm(request.POST)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -140,7 +142,11 @@ def route_add(request: HttpRequest, pk: int) -> HttpResponse:
                 topic_label=data.get("topic_label", ""),
                 releases=data["releases"],
                 status=data["status"],
+                membership=request.membership,
             )
+        except UnknownTopic as exc:  # missing, another tenant's or hidden: said by the field, as a 404
+            form.add_error("topic_id", str(exc))
+            status = 404
         except ValidationError as exc:
             form.apply_service_errors(exc)
         else:
@@ -152,7 +158,7 @@ def route_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "notifications/endpoint_detail.html",
         _detail_context(request, endpoint, route_form=form),
-        status=400,
+        status=status,
     )
 
 

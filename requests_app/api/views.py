@@ -39,6 +39,7 @@ from requests_app.api.serializers import (
 )
 from requests_app.models import FeatureRequest, StatusChange
 from requests_app.permissions import can_triage
+from requests_app.services.merge import merge_target_refusal
 
 
 @extend_schema_view(
@@ -233,7 +234,8 @@ class FeatureRequestViewSet(
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, number: str | None = None) -> Response:
         """Close this request as a duplicate of `into`: its votes (each person once), followers and tags
-        move there. Answers with the request merged into."""
+        move there. Needs triage rights on both requests (403 otherwise). Answers with the request merged
+        into."""
         source = self.get_object()
         body = MergeInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -243,6 +245,8 @@ class FeatureRequestViewSet(
         target = selectors.visible_requests(self.membership).filter(number=into).first()
         if target is None:
             raise ValidationError({"into": [f"There is no request #{into}."]})
+        if not can_triage(self.membership, target):
+            raise PermissionDenied(merge_target_refusal(target))
         merged = services.request_merge(
             membership=self.membership, source=source, target=target, note=body.validated_data["note"]
         )

@@ -26,6 +26,16 @@ def _recount(feature_request: FeatureRequest) -> None:
     )
 
 
+def merge_target_refusal(target: FeatureRequest) -> str:
+    """Why `target` cannot receive a merge from this member: the page's form error and the API's 403."""
+    if target.capability_id is None:
+        return f"You cannot merge into #{target.number}: it has no capability, so only tenant admins can."
+    return (
+        f"You cannot merge into #{target.number}: only maintainers of the team owning its capability "
+        "(or tenant admins) can change it."
+    )
+
+
 @transaction.atomic
 def request_merge(
     *, membership: Membership, source: FeatureRequest, target: FeatureRequest, note: str = ""
@@ -37,12 +47,16 @@ def request_merge(
     - Tags join the target's; requests already merged into the source now point at the target.
     - The source's comments stay on it and are shown on the target's page under "From duplicates".
     - Works when the target is closed (shipped, declined): nothing is dropped, its count still grows.
+    - Needs triage rights on both requests (`can_triage`): PermissionDenied otherwise, nothing changed.
     Both rows are locked (in id order, so two opposite merges cannot deadlock) before anything is read.
     """
     require(
         can_triage(membership, source),
         "Only maintainers of the owning team (or tenant admins) can merge this request.",
     )
+    # The target receives votes, followers, tags and a history entry: a merge changes it as much as the
+    # source, so it needs the same triage rights (else a maintainer of A could write into B of another team).
+    require(can_triage(membership, target), merge_target_refusal(target))
     errors = Errors()
     clean_note = common.clean_text(note, "note", common.MAX_NOTE, errors)
     if source.pk == target.pk:

@@ -3,6 +3,8 @@
 htmx gets the swapped fragment (the vote button and its count; the whole request for triage); a plain form
 post is redirected back with a message (POST/redirect/GET). Refusals: a service's ValidationError shows
 inline (422 for htmx, 400 without), PermissionDenied is a 403, an over-limit vote a 429 with Retry-After.
+A merge target the member may not triage is a refusal the member can correct in the form: the error shows
+by the `into` field with a 403 (422 for htmx, which swaps no 403 into the page).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from requests_app import selectors, services, workflow
 from requests_app.forms import MergeForm, StatusForm, VoteRecordForm
 from requests_app.models import FeatureRequest
 from requests_app.permissions import can_participate, can_triage
+from requests_app.services.merge import merge_target_refusal
 from requests_app.views.common import (
     consume,
     detail_url,
@@ -120,6 +123,10 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
         target = selectors.request_detail(request.membership, number=into)
         if target is None:
             form.add_error("into", f"There is no request #{into}.")
+        elif not can_triage(request.membership, target):
+            form.add_error("into", merge_target_refusal(target))
+            status = 422 if request.htmx else 403
+            return detail_response(request, feature_request, status=status, merge_form=form)
         else:
             try:
                 services.request_merge(

@@ -7,6 +7,7 @@ from django.test import Client
 
 from portal.notifications.models import Subscription
 from portal.tenancy.context import tenant_context
+from tests.catalog.factories import make_capability
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +17,11 @@ def api(world, role: str) -> Client:
 
 
 def test_subscription_crud_is_personal(world_a):
+    kafka = make_capability(world_a.tenant, world_a.team, name="Kafka")  # following needs a real one
     viewer = api(world_a, "viewer")
     created = viewer.post(
         "/api/v1/subscriptions/",
-        {"topic_kind": "capability", "topic_id": 4, "status": False},
+        {"topic_kind": "capability", "topic_id": kafka.pk, "status": False},
         content_type="application/json",
     )
     assert created.status_code == 201, created.content
@@ -60,6 +62,7 @@ def test_channel_preferences(world_a):
 
 
 def test_endpoints_url_is_write_only_and_secret_shown_once(world_a):
+    kafka = make_capability(world_a.tenant, world_a.team, name="Kafka")  # a route needs a real one
     client = api(world_a, "maintainer")
     url = "https://ci.example.com/hooks/very-secret-path"
     created = client.post(
@@ -81,7 +84,7 @@ def test_endpoints_url_is_write_only_and_secret_shown_once(world_a):
     assert refused.status_code == 400
     route = client.post(
         "/api/v1/channel-routes/",
-        {"endpoint": body["id"], "topic_kind": "capability", "topic_id": 3},
+        {"endpoint": body["id"], "topic_kind": "capability", "topic_id": kafka.pk},
         content_type="application/json",
     )
     assert route.status_code == 201, route.content

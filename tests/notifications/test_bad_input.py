@@ -9,6 +9,7 @@ from django.test import Client
 from portal.notifications.models import Subscription
 from portal.notifications.tokens import make_token
 from portal.tenancy.context import tenant_context
+from tests.catalog.factories import make_capability
 from tests.notifications.helpers import publish
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,12 @@ def api(world, role: str) -> Client:
 
 
 def test_a_nul_character_in_a_follow_label_is_dropped_not_a_500(world_a, login):
+    kafka = make_capability(world_a.tenant, world_a.team, name="Kafka")  # following needs a real one
     client = login(world_a.member)
     url = f"/t/{world_a.tenant.slug}/notifications/follow/"
-    response = client.post(url, {"topic_kind": "capability", "topic_id": "5", "topic_label": "Ka\x00fka"})
+    response = client.post(
+        url, {"topic_kind": "capability", "topic_id": kafka.pk, "topic_label": "Ka\x00fka"}
+    )
     assert response.status_code == 303
     with tenant_context(world_a.tenant):
         assert Subscription.objects.get(user=world_a.member).topic_label == "Kafka"

@@ -9,6 +9,7 @@ from portal.notifications import services
 from portal.notifications.models import ChannelEndpoint, ChannelPreference, InboxItem, Subscription
 from portal.notifications.tokens import make_token, read_token
 from portal.tenancy.context import tenant_context
+from tests.catalog.factories import make_capability
 from tests.notifications.helpers import publish, subscribers
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +20,20 @@ def base(world) -> str:
 
 
 def test_follow_button_htmx_and_plain_post(world_a, login):
+    kafka = make_capability(world_a.tenant, world_a.team, name="Kafka")  # following needs a real one
     client = login(world_a.member)
-    data = {"topic_kind": "capability", "topic_id": "5", "topic_label": "<b>Kafka</b>", "next": "/t/alpha/"}
+    data = {
+        "topic_kind": "capability",
+        "topic_id": kafka.pk,
+        "topic_label": "<b>Kafka</b>",
+        "next": "/t/alpha/",
+    }
     response = client.post(base(world_a) + "follow/", data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'aria-pressed="true"' in html and "<b>Kafka</b>" not in html and "&lt;b&gt;Kafka&lt;/b&gt;" in html
     with tenant_context(world_a.tenant):
-        assert Subscription.objects.get(user=world_a.member).topic_id == 5
+        assert Subscription.objects.get(user=world_a.member).topic_id == kafka.pk
     response = client.post(base(world_a) + "follow/", {**data, "action": "unfollow"})
     assert response.status_code == 303 and response["Location"] == "/t/alpha/"
     with tenant_context(world_a.tenant):

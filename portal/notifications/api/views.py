@@ -20,7 +20,7 @@ from portal.notifications import selectors, services
 from portal.notifications.api import serializers as s
 from portal.notifications.models import ChannelEndpoint, ChannelRoute, InboxItem, Subscription
 from portal.notifications.services.subscriptions import personal_channels
-from portal.notifications.topics import InvalidTopic
+from portal.notifications.topics import InvalidTopic, UnknownTopic
 
 
 class IsMemberAnyRole(IsTenantMember):
@@ -51,6 +51,8 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
         data.is_valid(raise_exception=True)
         try:
             subscription = services.subscription_follow(user=request.user, **data.validated_data)
+        except UnknownTopic as exc:  # missing, another tenant's or hidden: the same answer for all three
+            raise NotFound(str(exc)) from None
         except InvalidTopic as exc:
             raise ValidationError({"topic_id": [str(exc)]}) from None
         return Response(s.SubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED)
@@ -197,7 +199,10 @@ class ChannelRouteViewSet(
         endpoint = selectors.endpoints_for(membership_of(request)).filter(pk=values.pop("endpoint")).first()
         if endpoint is None:
             raise ValidationError({"endpoint": ["No such endpoint among the teams you maintain."]})
-        route = services.route_add(endpoint=endpoint, **values)
+        try:
+            route = services.route_add(endpoint=endpoint, membership=membership_of(request), **values)
+        except UnknownTopic as exc:
+            raise NotFound(str(exc)) from None
         return Response(s.RouteSerializer(route).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):

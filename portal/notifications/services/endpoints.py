@@ -143,13 +143,25 @@ def route_add(
     topic_label: str = "",
     releases: bool = True,
     status: bool = True,
+    membership: Membership | None = None,
 ) -> ChannelRoute:
+    """Send a capability's (or every capability's) announcements to `endpoint`.
+
+    `membership`: the person adding the route (pages and API always pass it); the capability must exist
+    for them, else UnknownTopic (a 404; a team channel must not confirm a hidden capability's id nor store
+    its name). Only trusted callers that name a topic themselves (demo data, tests) leave it out.
+    Malformed input is a ValidationError.
+    """
     if topic_kind not in {TopicKind.CAPABILITY, TopicKind.TENANT}:
         raise ValidationError({"topic_kind": "A team channel follows a capability or every capability."})
     try:
         kind, number = topics.normalise(topic_kind, topic_id)
+    except topics.UnknownTopic:
+        raise
     except topics.InvalidTopic as exc:
         raise ValidationError({"topic_id": str(exc)}) from None
+    if membership is not None:
+        topics.require_visible(kind, number, membership=membership)
     if not (releases or status):
         raise ValidationError({"releases": "Choose releases, status updates or both."})
     route, _ = ChannelRoute.objects.update_or_create(

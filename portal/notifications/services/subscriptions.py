@@ -11,6 +11,7 @@ from portal.notifications.models import ChannelPreference, Frequency, Subscripti
 from portal.notifications.tokens import UnsubscribeTarget
 from portal.plugins.registry import notification_channels
 from portal.tenancy.context import require_current_tenant
+from portal.tenancy.models import Membership
 
 
 @transaction.atomic
@@ -23,8 +24,14 @@ def subscription_follow(
     releases: bool = True,
     status: bool = True,
 ) -> Subscription:
-    """Follow a topic (current tenant); following again re-activates a muted topic. Raises InvalidTopic."""
+    """Follow a topic (current tenant); following again re-activates a muted topic.
+
+    The user names the topic, so it must exist for them: another tenant's capability, one restricted to
+    teams they are not in, or an id never handed out raise UnknownTopic (a 404), malformed input
+    InvalidTopic (a 400); nothing is written either way.
+    """
     kind, number = topics.normalise(topic_kind, topic_id)
+    topics.require_visible(kind, number, membership=Membership.objects.filter(user_id=user.pk).first())
     if kind in {TopicKind.CAPABILITY, TopicKind.TENANT} and not (releases or status):
         raise topics.InvalidTopic("Choose releases, status updates or both.")
     subscription, _ = Subscription.objects.update_or_create(
