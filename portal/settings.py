@@ -39,8 +39,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Every `agora.plugins` entry point becomes an installed app, found without importing it.
-AGORA_PLUGIN_APPS = discover_plugin_apps()
+# Every `agora.plugins` entry point becomes an installed app, found without importing it, except those named
+# in AGORA_DISABLED_PLUGINS (entry-point names, e.g. `insights`): switched off without uninstalling.
+AGORA_DISABLED_PLUGINS = env_list("AGORA_DISABLED_PLUGINS", default=[])
+AGORA_PLUGIN_APPS = discover_plugin_apps(disabled=AGORA_DISABLED_PLUGINS)
 
 INSTALLED_APPS = [
     "portal.tenancy",
@@ -176,6 +178,7 @@ AXES_CLIENT_IP_CALLABLE = "portal.accounts.throttle.client_address"
 AXES_USERNAME_CALLABLE = "portal.accounts.throttle.login_username"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.throttle.login_locked_response"
 AXES_ENABLE_ADMIN = False  # the cache handler writes no AccessAttempt rows to show
+AXES_VERBOSE = False  # lock-outs are logged once, as WARNING, by portal.accounts.throttle
 
 # --- I18N / static ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -281,6 +284,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.accounts.permissions.IsTenantMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three defaults, with JSON nesting capped (a 20,000-deep body was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.accounts.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.accounts.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -55,5 +55,12 @@ def discovered_plugins() -> list[DiscoveredPlugin]:
     return list(found.values())
 
 
-def discover_plugin_apps() -> list[str]:
-    return [plugin.app for plugin in discovered_plugins()]
+def discover_plugin_apps(disabled: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The app of every discovered plugin, minus those whose entry-point name is in `disabled`."""
+    known = discovered_plugins()
+    unknown = set(disabled) - {plugin.name for plugin in known}
+    if unknown:
+        raise PluginDiscoveryError(
+            f"AGORA_DISABLED_PLUGINS names no installed plugin: {', '.join(sorted(unknown))}."
+        )
+    return [plugin.app for plugin in known if plugin.name not in disabled]

@@ -87,7 +87,8 @@ def load_plugins() -> dict[str, AgoraPlugin]:
     """Load all discovered plugins; replace the registry only if every one of them loaded."""
     global _plugins
     try:
-        found = discovered_plugins()
+        disabled = set(getattr(settings, "AGORA_DISABLED_PLUGINS", ()))
+        found = [item for item in discovered_plugins() if item.name not in disabled]
     except PluginDiscoveryError as exc:
         raise PluginLoadError(str(exc)) from exc
     loaded: dict[str, AgoraPlugin] = {}

@@ -17,6 +17,11 @@ objects (path parameters and references such as `owner_team`), or that made host
 every string and integers past 64 bits, which random generation almost never produces. And systematically,
 each path parameter, query parameter and body property of an operation is sent once made hostile alone.
 
+Known bad input, once per operation (Agora issue #9, which answered 500): every list with a `cursor` parameter
+gets a cursor decoding to a NUL and one with a text position on a numeric ordering, and every operation with a
+JSON body gets one nested 20,000 levels deep. Each must answer 4xx and change no row (a list ordered by text
+answers the text position with a page: there it is a legitimate one).
+
 Isolation: the seeding runs in a transaction of this module that is rolled back after its last test; each
 operation's test runs in a savepoint inside it (pytest-django's `django_db`), and the in-process WSGI calls
 share the test's connection, so nothing one operation writes is seen by the next or by any other test.
@@ -52,6 +57,11 @@ MAX_EXAMPLES = 15  # random cases per operation, on top of the deterministic cov
 API_PREFIX = "/api/v1/"
 FUZZ_USER, FUZZ_TENANT = "alice", "acme"
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+# Known bad input (Agora issue #9): base64 of "p=%00" (a NUL position) and of "r=1&p=x" (text where the list
+# is ordered by a number or a timestamp), and a JSON body deeper than any decoder's recursion limit.
+NUL_CURSOR, TEXT_POSITION_CURSOR = "cD0lMDA=", "cj0xJnA9eA=="
+DEEP_JSON = ("[" * 20_000 + "]" * 20_000).encode()
 
 
 def _openapi_document() -> dict[str, Any]:
@@ -174,6 +184,56 @@ def _hostile_probes(case) -> Iterator[Any]:
                 yield hostile
 
 
+_bad_input_sent: set[str] = set()
+
+
+def _bad_input_probes(case) -> Iterator[tuple[Any, dict[str, Any], set[int]]]:
+    """Once per operation (on its first case, whatever it is): the known bad input of issue #9 as
+    (request, transport arguments, the statuses it may answer). Only the cursor is sent to a list, so its
+    default ordering applies; a deep body goes to a route naming a demo object, so it reaches the parser."""
+    operation = case.operation
+    if operation.label in _bad_input_sent:
+        return
+    _bad_input_sent.add(operation.label)
+
+    def probe(**query: Any) -> Any:
+        derived = case.derive(query=query)
+        derived.method = operation.method.upper()  # the coverage phase also tries methods the route lacks
+        return derived
+
+    if any(parameter.name == "cursor" for parameter in operation.query):
+        yield probe(cursor=NUL_CURSOR), {}, set(range(400, 500))
+        # A 400 where the list is ordered by a number or a timestamp; where it is ordered by text, "x" is a
+        # position like any other, answered with a page (tests/security/test_bad_input.py tells them apart).
+        yield probe(cursor=TEXT_POSITION_CURSOR), {}, {200, *range(400, 500)}
+    if JSON in operation.schema.get_request_payload_content_types(operation):
+        deep = probe()
+        if deep.path_parameters:
+            key = _resource_key(operation.path, deep.path_parameters)
+            known = [v for v in KNOWN["paths"].get(key, []) if v.keys() == deep.path_parameters.keys()]
+            if known:
+                deep.path_parameters.update(known[0])
+        deep.media_type = JSON
+        deep.body = []  # a body the transport then replaces with the raw bytes below
+        yield deep, {"data": DEEP_JSON}, set(range(400, 500))
+
+
+def _tenant_rows() -> str:
+    """Every row of the fuzzed tenant, API tokens aside (authenticating stamps `last_used_at`)."""
+    from portal.accounts.models import ApiToken
+    from portal.tenancy.context import tenant_context
+    from portal.tenancy.models import Tenant
+    from tests.isolation.urlvalues import tenant_models
+
+    with tenant_context(Tenant.objects.get(slug=FUZZ_TENANT)):
+        rows = {
+            model._meta.label: list(model.objects.order_by("pk").values())
+            for model in tenant_models()
+            if model is not ApiToken
+        }
+    return json.dumps(rows, default=str, sort_keys=True)
+
+
 @schemathesis.deserializer(*YAML_MEDIA_TYPES)
 def _yaml_stream(ctx, response) -> str:
     """The Backstage export is a multi-document YAML stream, documented as one `string`: check that the
@@ -263,6 +323,7 @@ def fuzz_token(django_db_setup, django_db_blocker):
     finally:
         KNOWN.update(paths={}, refs={})
         _probed.clear()
+        _bad_input_sent.clear()
         request_log.setLevel(level)
 
 
@@ -278,9 +339,13 @@ def fuzz_token(django_db_setup, django_db_blocker):
     suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_api_answers_bad_input_with_4xx_never_5xx(case, fuzz_token):
+    headers = {"Authorization": f"Bearer {fuzz_token}"}
+    checks = [not_a_server_error, content_type_conformance, response_schema_conformance]
+    for request, transport, expected in _bad_input_probes(case):
+        before = _tenant_rows()
+        response = request.call_and_validate(headers=headers, checks=checks, **transport)
+        assert response.status_code in expected, (request.operation.label, request.query, response.text[:300])
+        assert _tenant_rows() == before, f"{request.operation.label} wrote on bad input"
     _aim_coverage_case_at_demo_objects(case)
     for request in (case, *_hostile_probes(case)):
-        request.call_and_validate(
-            headers={"Authorization": f"Bearer {fuzz_token}"},
-            checks=[not_a_server_error, content_type_conformance, response_schema_conformance],
-        )
+        request.call_and_validate(headers=headers, checks=checks)
