@@ -113,7 +113,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is still a database under concurrency (threaded runserver + a Celery worker on
+    # one file). WAL lets readers and the one writer proceed together; IMMEDIATE takes the write lock at
+    # BEGIN, so a transaction that reads then writes waits its turn (up to the busy timeout) instead of
+    # failing at once with "database is locked" when it upgrades. In-memory databases ignore WAL. Options
+    # given in DATABASE_URL's query string win.
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)  # seconds a writer waits for the lock (busy timeout)
+    # A lock still held after the timeout answers 503 + Retry-After (try again), not 500.
+    MIDDLEWARE = ["portal.ui.middleware.DatabaseBusyMiddleware", *MIDDLEWARE]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Our backend keeps `agora.tenant_id` in step with the current tenant for row-level security and, when
     # DB_APP_USER is set, runs application queries as that non-superuser role (see portal/tenancy/db).
     DATABASES["default"]["ENGINE"] = "portal.tenancy.db"
