@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,7 +31,7 @@ from catalog.models import (
     Tag,
     Visibility,
 )
-from portal.plugins.api import Team, event_emit, get_current_tenant
+from portal.plugins.api import Membership, Team, audit_record, event_emit, get_current_tenant, is_tenant_admin
 
 # Plain fields a caller may set; relations (tags, links, dependencies, visible teams) have their own keys.
 EDITABLE_FIELDS = (
@@ -132,6 +132,12 @@ def _validate(data: dict[str, Any], *, instance: Capability | None) -> dict[str,
         err("owner_team", "Choose the team that owns this capability.")
     elif "owner_team" in clean and clean["owner_team"].tenant_id != tenant_id:
         err("owner_team", "That team does not exist in this tenant.")
+    elif (
+        "owner_team" in clean
+        and clean["owner_team"].archived_at is not None
+        and (instance is None or instance.owner_team_id != clean["owner_team"].pk)
+    ):
+        err("owner_team", "That team is archived: it owns nothing new.")
     if clean.get("oncall_url"):
         try:
             validate_http_url(clean["oncall_url"], "oncall_url")
@@ -312,6 +318,38 @@ def capability_archive(*, capability: Capability, archived: bool = True) -> Capa
             "catalog.capability_archived" if archived else "catalog.capability_unarchived",
             {"capability_id": capability.pk, "slug": capability.slug},
         )
+    return capability
+
+
+@transaction.atomic
+def capability_transfer(*, capability: Capability, team: Team, actor: Membership | None) -> Capability:
+    """Give a capability to another team (tenant admins; `actor` None is the system). The new team's
+    maintainers edit it from now on; releases and history stay with the capability. Audited."""
+    if actor is not None and not is_tenant_admin(actor):
+        raise PermissionDenied("Only tenant admins can transfer a capability to another team.")
+    if not isinstance(team, Team) or team.tenant_id != capability.tenant_id:
+        raise ValidationError({"team": "That team does not exist in this tenant."})
+    if team.archived_at is not None:
+        raise ValidationError({"team": "That team is archived: it owns nothing new."})
+    capability = Capability.objects.select_for_update().select_related("owner_team").get(pk=capability.pk)
+    if capability.owner_team_id == team.pk:
+        raise ValidationError({"team": "The capability already belongs to this team."})
+    before = {"owner_team": capability.owner_team.slug}
+    capability.owner_team = team
+    capability.save(update_fields=["owner_team", "updated_at"])
+    audit_record(
+        actor=actor, action="capability.transfer", target=capability, before=before,
+        after={"owner_team": team.slug},
+    )  # fmt: skip
+    event_emit(
+        "catalog.capability_transferred",
+        {
+            "capability_id": capability.pk,
+            "slug": capability.slug,
+            "from": before["owner_team"],
+            "to": team.slug,
+        },
+    )
     return capability
 
 

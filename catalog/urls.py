@@ -12,4 +12,5 @@ urlpatterns = [
     path("<slug:slug>/", views.capability_detail, name="detail"),
     path("<slug:slug>/edit/", views.capability_edit, name="edit"),
     path("<slug:slug>/archive/", views.capability_archive, name="archive"),
+    path("<slug:slug>/transfer/", views.capability_transfer, name="transfer"),
 ]

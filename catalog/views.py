@@ -20,6 +20,7 @@ from catalog import selectors, services
 from catalog.forms import CapabilityFilterForm, CapabilityForm
 from catalog.models import Capability
 from portal.plugins.api import (
+    Team,
     TeamMembership,
     can_maintain,
     is_tenant_admin,
@@ -102,8 +103,41 @@ def capability_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "capability": capability,
             "panels": render_capability_panels(request, capability),
             "may_edit": can_maintain(request.membership, capability.owner_team_id),
+            "transfer_teams": _transfer_teams(request, capability),
         },
     )
+
+
+def _transfer_teams(request: HttpRequest, capability: Capability) -> list[Team] | None:
+    """The teams a tenant admin may give the capability to (active ones but its owner); None for others."""
+    if not is_tenant_admin(request.membership):
+        return None
+    return list(
+        Team.objects.filter(archived_at__isnull=True).exclude(pk=capability.owner_team_id).order_by("name")
+    )
+
+
+@login_required
+@require_POST
+def capability_transfer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Tenant admins give a capability to another team (POST `team=<slug>`)."""
+    capability = _get_visible(request, slug)
+    if not is_tenant_admin(request.membership):
+        raise PermissionDenied("Only tenant admins can transfer a capability to another team.")
+    slug_given = request.POST.get("team", "")
+    team = None if "\x00" in slug_given else Team.objects.filter(slug=slug_given).first()
+    try:
+        services.capability_transfer(capability=capability, team=team, actor=request.membership)
+    except ValidationError as exc:
+        context = {
+            "capability": capability,
+            "panels": render_capability_panels(request, capability),
+            "may_edit": True,
+            "transfer_teams": _transfer_teams(request, capability),
+            "transfer_error": " ".join(exc.messages),
+        }
+        return TemplateResponse(request, "catalog/capability_detail.html", context, status=400)
+    return _saved(request, capability, f"Transferred to {team.name}.")
 
 
 def _form_response(request: HttpRequest, form: CapabilityForm, capability: Capability | None) -> HttpResponse:

@@ -85,3 +85,13 @@ class ArchiveInputSerializer(serializers.Serializer):
 class StatusInputSerializer(serializers.Serializer):
     status = serializers.CharField(max_length=20)
     message = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class TransferInputSerializer(serializers.Serializer):
+    team = SlugRelatedField(
+        slug_field="slug", queryset=Team.unscoped.none(), help_text="Slug of the new team."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.all()

@@ -23,6 +23,7 @@ from catalog.api.serializers import (
     CapabilityInputSerializer,
     CapabilitySerializer,
     StatusInputSerializer,
+    TransferInputSerializer,
 )
 from catalog.models import Capability, Tag
 from portal.plugins.api import can_maintain, is_tenant_admin, maintained_team_ids, membership_of
@@ -155,4 +156,18 @@ class CapabilityViewSet(
         body = StatusInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.capability_set_status(capability=capability, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=capability.pk)).data)
+
+    @extend_schema(request=TransferInputSerializer, responses=CapabilitySerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: Request, slug: str | None = None) -> Response:
+        """Give the capability to another team (`{"team": "<slug>"}`); tenant admins only. Audited."""
+        capability = self.get_object()
+        if not is_tenant_admin(membership_of(request)):
+            raise PermissionDenied("Only tenant admins can transfer a capability to another team.")
+        body = TransferInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.capability_transfer(
+            capability=capability, team=body.validated_data["team"], actor=membership_of(request)
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=capability.pk)).data)

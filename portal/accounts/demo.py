@@ -65,3 +65,23 @@ DEMO_TENANTS = [
         ],
     ),
 ]
+
+
+def load(*, tenant, teams, users) -> None:
+    """Administrative history for the demo (and the isolation matrix, which needs rows of every model):
+    a renamed team and a changed role by the tenant admin, a pending and a revoked invitation. Runs in the
+    tenant's context after teams and memberships exist; emails go to the configured mail backend."""
+    from portal.accounts import services
+    from portal.tenancy.models import Membership, Role
+
+    admin = Membership.objects.select_related("user").filter(role=Role.ADMIN).order_by("pk").first()
+    if admin is None:
+        return
+    first_team = next(iter(teams.values()))
+    services.team_update(team=first_team, actor=admin, description=f"{first_team.name} at {tenant.name}.")
+    team = list(teams.values())[-1]
+    services.invitation_create(
+        email=f"new-hire@{tenant.slug}.example", actor=admin, role=Role.MEMBER, team=team, team_role="member"
+    )
+    revoked, _token = services.invitation_create(email=f"contractor@{tenant.slug}.example", actor=admin)
+    services.invitation_revoke(invitation=revoked, actor=admin)

@@ -1,11 +1,12 @@
-"""Teams, team membership (maintainer or member) and API tokens. All are tenant-owned."""
+"""Teams, team membership (maintainer or member), API tokens, invitations and the audit log. All are
+tenant-owned."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from portal.tenancy.models import Membership, TenantOwnedModel
+from portal.tenancy.models import Membership, Role, TenantOwnedModel
 
 
 class Team(TenantOwnedModel):
@@ -15,6 +16,8 @@ class Team(TenantOwnedModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     chat_channel = models.CharField(max_length=200, blank=True, help_text="e.g. #platform-kafka")
+    # Archived teams keep their history (memberships, audit, past releases) but own nothing new.
+    archived_at = models.DateTimeField(null=True, blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -70,3 +73,70 @@ class ApiToken(TenantOwnedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AuditEntry(TenantOwnedModel):
+    """One administrative change inside a tenant: who did what to which object, with the state before and
+    after. Written by the service that made the change, in the same transaction, so an entry exists exactly
+    when the change does. Never edited; `actor_label` keeps the name readable after the user is deleted."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True, help_text="e.g. team.create, membership.role")
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_label or 'system'} {self.action} {self.target_label}"
+
+
+class Invitation(TenantOwnedModel):
+    """An invitation by email into the tenant (and optionally a team), accepted once through a signed link.
+
+    The link carries `(tenant, id, nonce)` signed with a TimestampSigner of its own salt; the signature
+    gives expiry, the nonce ties it to this row, and `accepted_at`/`revoked_at` make it single use.
+    """
+
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team_role = models.CharField(max_length=16, choices=TeamRole.choices, blank=True)
+    nonce = models.CharField(max_length=32, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -25,7 +25,8 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = selectors.team_detail(slug=slug)
     if team is None:
         raise Http404("No such team.")
-    return TemplateResponse(request, "accounts/team_detail.html", {"team": team})
+    may_manage = services.may_manage_team(request.membership, team)
+    return TemplateResponse(request, "accounts/team_detail.html", {"team": team, "may_manage": may_manage})
 
 
 @login_required

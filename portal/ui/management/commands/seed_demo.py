@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from portal.accounts import demo as accounts_demo
 from portal.accounts import services as account_services
 from portal.accounts.demo import DEMO_PASSWORD, DEMO_TENANTS
 from portal.accounts.models import Team
@@ -62,6 +63,7 @@ class Command(BaseCommand):
                     account_services.team_member_set(
                         team=teams[team_slug], user=users[du.username], role=team_role
                     )
+            accounts_demo.load(tenant=tenant, teams=teams, users=users)
             notifications_demo.load(tenant=tenant, teams=teams, users=users)
             for plugin in iter_plugins():
                 plugin.demo_data(tenant=tenant, teams=teams, users=users)
