@@ -74,6 +74,23 @@ class CatalogPlugin(AgoraPlugin):
         # subscribing by an id they hold need no check. No `choices` hook: it gets no member to hide by.
         notification_topic_register("capability", visible=visible, label=label)
 
+    def team_archive_blockers(self, team):
+        """A team that still owns active capabilities cannot be archived: transfer them first."""
+        from catalog.models import Capability
+
+        names = list(
+            Capability.objects.filter(owner_team=team, archived=False)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        if not names:
+            return []
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        count = len(names)
+        return [
+            f"{team.name} still owns {count} active capabilities ({shown}): transfer or archive them first."
+        ]
+
     def demo_data(self, *, tenant, teams, users):
         from catalog import demo
         from catalog.releases import demo as releases_demo

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.envconfig import env_bool, env_int, env_list, parse_email_url
+from portal.ops.logs import FORMATS, build_logging
 from portal.plugins.discovery import discover_plugin_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -152,6 +153,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             f"'<DB_APP_PASSWORD>';). For local development set DEBUG=1 instead."
         )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Outermost, after the database-specific ones above: the request id is set before anything else logs, the
+# request metrics time every other middleware, and /healthz, /readyz, /metrics are answered before the host
+# check (probes call pods by IP). They touch no session and no tenant (portal/ops).
+MIDDLEWARE = [
+    "portal.ops.requestid.RequestIdMiddleware",
+    "portal.ops.metrics.RequestMetricsMiddleware",
+    "portal.ops.middleware.OpsEndpointsMiddleware",
+    *MIDDLEWARE,
+]
 
 # --- Auth -----------------------------------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -229,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "portal.events.tasks.sweep_undispatched", "schedule": 60.0},
     # Scheduled releases: the database is the schedule (no long ETAs); idempotent, skip_locked.
     "catalog-publish-due-releases": {"task": "catalog.releases.tasks.publish_due_releases", "schedule": 60.0},
+    # Survey rounds: close at closes_at, one reminder halfway (database as schedule, like releases).
+    "insights-surveys-due": {"task": "catalog.insights.surveys.tasks.survey_due_work", "schedule": 300.0},
     # Notifications: requeue stuck/due deliveries and unfanned notifications; digests at 07:00 UTC.
     "notifications-sweep": {
         "task": "portal.notifications.tasks.sweep",
@@ -323,6 +335,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelEndpointKindEnum": "portal.notifications.models.EndpointKind",
         "ReleaseKindEnum": "catalog.releases.models.ReleaseKind",
         "LinkKindEnum": "catalog.models.LinkKind",
+        "TenantRoleEnum": "portal.tenancy.models.Role",
+        "TeamRoleEnum": "portal.accounts.models.TeamRole",
+        "AdoptionStateEnum": "catalog.insights.models.adoption.AdoptionState",
     },
 }
 
@@ -347,8 +362,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 _PROD = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_PROD)
-# Load balancers and container health checks probe over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers, kubelet probes and Prometheus reach pods over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _PROD else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_PROD)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_PROD)
@@ -357,14 +372,26 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_PROD)
 if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "celery": {"level": os.environ.get("CELERY_LOG_LEVEL", "WARNING")},
-        "kombu": {"level": "WARNING"},
-    },
-}
+# --- Operations (portal/ops; README "Running it for real") ---------------------------------------------
+# /metrics is off (404) unless a bearer token or client networks (CIDRs, matched against REMOTE_ADDR) are set;
+# with both, both must match.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", default=[])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network; use CIDRs such as 10.0.0.0/8."
+        ) from None
+# A Celery worker's own exporter port (fan-out duration); 0: none.
+METRICS_WORKER_PORT = env_int("METRICS_WORKER_PORT", 0)
+# One JSON object per line for log pipelines; text for people at a terminal (the default with DEBUG=1).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").lower()
+if LOG_FORMAT not in FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {LOG_FORMAT!r}.")
+LOGGING = build_logging(
+    log_format=LOG_FORMAT,
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    celery_level=os.environ.get("CELERY_LOG_LEVEL", "WARNING"),
+)

@@ -6,8 +6,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from portal.accounts import views as account_views
+from portal.accounts import views_admin as admin_views
+from portal.accounts import views_invite as invite_views
 from portal.api_router import build_router
 from portal.notifications import views_public as notification_public_views
+from portal.ops import metrics as ops_metrics
+from portal.ops import probes as ops_probes
 from portal.plugins.registry import iter_plugins
 from portal.ui import views as ui_views
 
@@ -18,6 +22,25 @@ tenant_patterns = [
     path("tokens/", account_views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", account_views.token_revoke, name="token_revoke"),
     path("notifications/", include("portal.notifications.urls")),
+    # Tenant administration (tenant admins; a team's maintainers manage its members).
+    path("admin/", admin_views.team_list, name="admin_teams"),
+    path("admin/teams/<slug:slug>/", admin_views.team_detail, name="admin_team"),
+    path("admin/teams/<slug:slug>/archive/", admin_views.team_archive, name="admin_team_archive"),
+    path("admin/teams/<slug:slug>/members/", admin_views.team_member_add, name="admin_team_members"),
+    path(
+        "admin/teams/<slug:slug>/members/<int:teammembership_pk>/",
+        admin_views.team_member_change,
+        name="admin_team_member",
+    ),
+    path("admin/members/", admin_views.member_list, name="admin_members"),
+    path("admin/members/<int:membership_pk>/", admin_views.member_change, name="admin_member"),
+    path("admin/invitations/", admin_views.invitation_list, name="admin_invitations"),
+    path(
+        "admin/invitations/<int:invitation_pk>/revoke/",
+        admin_views.invitation_revoke,
+        name="admin_invitation_revoke",
+    ),
+    path("admin/audit/", admin_views.audit_list, name="admin_audit"),
 ]
 for plugin in iter_plugins():
     patterns = list(plugin.urlpatterns())
@@ -26,7 +49,10 @@ for plugin in iter_plugins():
 
 urlpatterns = [
     path("", ui_views.landing, name="home"),
-    path("healthz", ui_views.healthz, name="healthz"),
+    # Operations (portal/ops): no login, no tenant; /metrics is off unless METRICS_TOKEN or networks are set.
+    path("healthz", ops_probes.healthz, name="healthz"),
+    path("readyz", ops_probes.readyz, name="readyz"),
+    path("metrics", ops_metrics.metrics_view, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -37,6 +63,8 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
     # One-click unsubscribe (RFC 8058): cookie-less, so outside /t/; the signed token names the tenant.
     path("u/<str:token>/", notification_public_views.unsubscribe, name="notifications_unsubscribe"),
+    # Invitations: the invitee is no member of the tenant yet; the signed token names it.
+    path("invite/<str:token>/", invite_views.invitation_accept, name="invitation_accept"),
 ]
 # Cookie-less pages a plugin authenticates itself, e.g. Atom feeds behind a private token (feed readers cannot
 # log in): an optional `public_urlpatterns()` hook, mounted at /pub/<prefix>/. The middleware scopes nothing

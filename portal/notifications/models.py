@@ -27,6 +27,7 @@ class Category(models.TextChoices):
     STATUS = "status", "Status update"
     REQUEST = "request", "Feature request"
     SYSTEM = "system", "System"  # messages of Agora itself (e.g. "your webhook was disabled")
+    SURVEY = "survey", "Survey"  # satisfaction survey invitations and reminders (insights plugin)
 
 
 class Frequency(models.TextChoices):

@@ -15,8 +15,11 @@ from portal.accounts.permissions import (
     maintained_team_ids,
     membership_of,
 )
+from portal.accounts.services.audit import audit_record
 from portal.events.models import Event
 from portal.events.services import event_emit
+from portal.notifications.crypto import decrypt as decrypt_secret
+from portal.notifications.crypto import encrypt as encrypt_secret
 from portal.notifications.engine.publish import notification_publish
 from portal.notifications.follow import render_follow_button
 from portal.notifications.selectors import topic_follower_ids
@@ -62,9 +65,12 @@ __all__ = [
     "Tenant",
     "TenantOwnedModel",
     "TenantScopedAdmin",
+    "audit_record",
     "can_maintain",
     "can_write",
     "capability_panels",
+    "decrypt_secret",
+    "encrypt_secret",
     "event_emit",
     "get_current_tenant",
     "is_tenant_admin",

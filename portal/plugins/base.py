@@ -105,6 +105,12 @@ class AgoraPlugin:
     def notification_channels(self) -> Sequence[NotificationChannel]:
         return ()
 
+    def team_archive_blockers(self, team: Any) -> Sequence[str]:
+        """Why `team` cannot be archived yet, as messages for the admin (e.g. "owns 2 active capabilities:
+        transfer them first"); empty when this plugin has nothing against it. Called inside the archiving
+        transaction, in the team's tenant: the core cannot know what features let a team own."""
+        return ()
+
     def demo_data(self, *, tenant: Any, teams: Mapping[str, Any], users: Mapping[str, Any]) -> None:
         """Add this plugin's demo rows to `tenant` (called by `manage.py seed_demo` in its tenant context)."""
 

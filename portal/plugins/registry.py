@@ -140,3 +140,8 @@ def event_handlers() -> dict[str, list[Callable[..., None]]]:
 
 def notification_channels() -> dict[str, NotificationChannel]:
     return {c.key: c for p in iter_plugins() for c in p.notification_channels()}
+
+
+def team_archive_blockers(team: Any) -> list[str]:
+    """Every plugin's reasons not to archive `team` yet (see `AgoraPlugin.team_archive_blockers`)."""
+    return [message for p in iter_plugins() for message in p.team_archive_blockers(team)]

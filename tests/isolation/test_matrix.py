@@ -35,6 +35,8 @@ pytestmark = pytest.mark.django_db
 # Routes that are deliberately outside any tenant; everything else must be under /t/<tenant>/ or /api/v1/.
 # `u/<token>/` is the cookie-less one-click unsubscribe (tests/notifications/test_views.py covers it);
 # `pub/catalog/feeds/<token>/` are token-authenticated Atom feeds (tests/catalog/releases/test_feeds.py).
+# `pub/insights/ingest/<tenant>/<key>/`: signed webhooks (tests/insights/delivery/test_isolation.py).
+# `invite/<str:token>/` accepts a signed invitation (tests/accounts/admin/test_invitations.py).
 PUBLIC_PREFIXES = (
     "admin/",
     "accounts/login/",
@@ -44,8 +46,10 @@ PUBLIC_PREFIXES = (
     "api/redoc/",
     "u/<str:token>/",
     "pub/catalog/feeds/<str:token>/",
+    "pub/insights/ingest/",
+    "invite/<str:token>/",
 )
-PUBLIC_ROUTES = {"", "healthz"}
+PUBLIC_ROUTES = {"", "healthz", "readyz", "metrics"}  # probes and /metrics: portal/ops, tests/ops
 METHODS_HTML = ("get", "post")
 HTMX = {"HX-Request": "true"}
 METHODS_API = ("get", "put", "patch", "delete", "post")
