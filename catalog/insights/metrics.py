@@ -1,22 +1,39 @@
 """The delivery-performance (DORA) metrics and the before/after comparison, defined once.
 
 The page, the API, the CSV export and the benchmarks all call these functions, so they always agree. They
-are pure: they take plain records (loaded by `catalog.insights.value.selectors`) and return numbers, which
-keeps every definition testable on a hand-made history. The README's "Delivery performance" section states
-the same definitions with the source of every field.
+are pure: they work on per-team, per-week aggregates (`TeamWeek`), never on events, so that a page reads a
+number of rows that depends on teams x weeks x duration buckets and not on how much a team deploys. Those
+aggregates come from two places that implement the same definitions: `group_by_team` builds them from
+per-event records (the executable reference, used by the unit tests), and
+`catalog.insights.value.selectors.delivery_data` builds them with GROUP BY queries over fields kept exact at
+ingest (`catalog.insights.delivery.derived`); a test holds the two equal on the same history. The README's
+"Delivery performance" section states the definitions with the source of every field.
 
 Definitions (after DORA's 2024-2025 reports; "production" is what the ingest source names production):
 - **Deployment frequency**: successful production deployments per week.
 - **Change lead time**: for each change (a merged pull request or a push to the default branch), from its
   first commit (or, when the source gives no commit time, its merge) to the first successful production
-  deployment of the same repository finishing at or after the merge. Median.
+  deployment of the same repository finishing at or after the merge. Median. A first commit stamped after
+  the merge (clock skew) starts at the merge.
 - **Change fail rate**: production deployments that failed (status failure), were followed by a remediation
   deployment as the next production deployment of the repository, or are named as the cause of an incident,
   over all finished production deployments.
 - **Failed deployment recovery time**: from a failed deployment to the next successful production deployment
-  of the repository that is not itself failed; for an incident, from opened to resolved. Median.
+  of the repository that is not itself failed; for an incident, from opened to resolved (an incident resolved
+  before it opened has no trustworthy duration and gives none). Median.
 - **Rework rate**: remediation deployments (rollback, hotfix, fix-forward: unplanned work) over all finished
   production deployments.
+
+Durations (lead and recovery times) are kept as log-spaced histograms (`catalog.insights.durations`), and a
+median is estimated from the buckets of a window: within 9.1% of the true value between 5 minutes and 90
+days (`durations.MEDIAN_RELATIVE_ERROR`), exact where the buckets allow it. Counts and rates are exact.
+
+Time rules: an event counts in the ISO week (Monday 00:00 UTC) of its time (a deployment: when it finished;
+a change: when it was deployed; a recovery: when the failed deployment finished; an incident: when it
+opened) and only once that time is not in the future: a change, recovery or incident whose end lies after
+`now` does not count yet. Links between events (the next deployment, the deployment an incident names) are
+made as events arrive, whatever their times. A deployment's start time is not used by any metric (one that
+"finished before it started" counts by its finish).
 
 Before/after (difference in differences): for a team that onboarded a capability in week W, its value in
 the 8 weeks before W against the 8 weeks after W (W itself is the transition and counts in neither), minus
@@ -26,69 +43,24 @@ the same change over the same calendar weeks for the teams that were not onboard
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+
+from catalog.insights.durations import (
+    Histogram,
+    add_duration,
+    add_to_histogram,
+    histogram_count,
+    median_estimate,
+)
 
 WINDOW_WEEKS = 8
 MIN_EVENTS = 3  # production deployments (or changes, or failures) a team needs in each window
 MIN_TEAMS = 2  # adopting teams with enough data, and comparison teams, before a difference is shown
-
-
-# --- Records ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeploymentRecord:
-    team_id: int
-    repository: str
-    finished_at: datetime
-    succeeded: bool
-    is_remediation: bool = False
-    caused_incident: bool = False
-
-
-@dataclass(frozen=True)
-class ChangeRecord:
-    team_id: int
-    repository: str
-    merged_at: datetime
-    first_commit_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class IncidentRecord:
-    team_id: int
-    opened_at: datetime
-    resolved_at: datetime | None = None
-
-
-@dataclass
-class TeamHistory:
-    """Everything measured for one team (production deployments only)."""
-
-    deployments: list[DeploymentRecord] = field(default_factory=list)
-    changes: list[ChangeRecord] = field(default_factory=list)
-    incidents: list[IncidentRecord] = field(default_factory=list)
-
-
-def group_by_team(
-    deployments: Iterable[DeploymentRecord],
-    changes: Iterable[ChangeRecord] = (),
-    incidents: Iterable[IncidentRecord] = (),
-) -> dict[int, TeamHistory]:
-    teams: dict[int, TeamHistory] = defaultdict(TeamHistory)
-    for d in deployments:
-        teams[d.team_id].deployments.append(d)
-    for c in changes:
-        teams[c.team_id].changes.append(c)
-    for i in incidents:
-        teams[i.team_id].incidents.append(i)
-    for history in teams.values():
-        history.deployments.sort(key=lambda d: d.finished_at)
-    return dict(teams)
 
 
 # --- Weeks -----------------------------------------------------------------------------------------------
@@ -118,6 +90,10 @@ class Window:
     def weeks(self) -> int:
         return (self.end - self.start).days // 7
 
+    @property
+    def mondays(self) -> list[date]:
+        return [self.start + timedelta(weeks=k) for k in range(self.weeks)]
+
 
 def windows_around(onboarded_at: datetime, weeks: int = WINDOW_WEEKS) -> tuple[Window, Window]:
     """The `weeks` whole weeks before the onboarding week, and the `weeks` after it."""
@@ -125,6 +101,179 @@ def windows_around(onboarded_at: datetime, weeks: int = WINDOW_WEEKS) -> tuple[W
     before = Window(w0 - timedelta(weeks=weeks), w0)
     after = Window(w0 + timedelta(weeks=1), w0 + timedelta(weeks=weeks + 1))
     return before, after
+
+
+# --- Per-week aggregates: what the metrics are computed from ---------------------------------------------
+
+
+@dataclass
+class TeamWeek:
+    """One team's production delivery in one week (see the module docstring for which week an event is in)."""
+
+    deployments: int = 0  # finished production deployments
+    succeeded: int = 0
+    failures: int = 0  # failed changes (the change fail rate's numerator)
+    remediations: int = 0
+    lead_times: Histogram = field(default_factory=dict)
+    recoveries: Histogram = field(default_factory=dict)  # failed deployments' and incidents'
+
+    def add_lead_time(self, duration: timedelta) -> None:
+        add_duration(self.lead_times, duration)
+
+    def add_recovery(self, duration: timedelta) -> None:
+        add_duration(self.recoveries, duration)
+
+    def merge(self, other: TeamWeek) -> None:
+        self.deployments += other.deployments
+        self.succeeded += other.succeeded
+        self.failures += other.failures
+        self.remediations += other.remediations
+        for bucket, values in other.lead_times.items():
+            add_to_histogram(self.lead_times, bucket, values)
+        for bucket, values in other.recoveries.items():
+            add_to_histogram(self.recoveries, bucket, values)
+
+
+@dataclass
+class TeamHistory:
+    """One team's weeks (Monday -> TeamWeek); a week without any event is absent."""
+
+    weeks: dict[date, TeamWeek] = field(default_factory=dict)
+
+    def week(self, monday: date) -> TeamWeek:
+        return self.weeks.setdefault(monday, TeamWeek())
+
+
+# --- The reference: aggregates from per-event records (tests; never the request path) -------------------
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    team_id: int
+    repository: str
+    finished_at: datetime
+    succeeded: bool
+    is_remediation: bool = False
+    caused_incident: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    team_id: int
+    repository: str
+    merged_at: datetime
+    first_commit_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    team_id: int
+    opened_at: datetime
+    resolved_at: datetime | None = None
+
+
+def failed_flags(deployments: Sequence[DeploymentRecord]) -> list[bool]:
+    """Per deployment (sorted by time, one repository or many): whether it counts as a failed change."""
+    flags = [False] * len(deployments)
+    following_is_remediation: dict[str, bool] = {}
+    for index in reversed(range(len(deployments))):
+        d = deployments[index]
+        remediated = following_is_remediation.get(d.repository, False)
+        flags[index] = not d.succeeded or remediated or d.caused_incident
+        following_is_remediation[d.repository] = d.is_remediation
+    return flags
+
+
+def recovered_at(deployments: Sequence[DeploymentRecord], flags: Sequence[bool]) -> list[datetime | None]:
+    """Per failed deployment (sorted by time): when the repository's next good one finished (else None)."""
+    found: list[datetime | None] = [None] * len(deployments)
+    next_good: dict[str, datetime] = {}
+    for index in reversed(range(len(deployments))):
+        d = deployments[index]
+        if flags[index]:
+            found[index] = next_good.get(d.repository)
+        elif d.succeeded:
+            next_good[d.repository] = d.finished_at
+    return found
+
+
+def successful_times(deployments: Sequence[DeploymentRecord]) -> dict[str, list[datetime]]:
+    """Per repository, when its successful deployments (sorted by time) finished."""
+    times: dict[str, list[datetime]] = defaultdict(list)
+    for d in deployments:
+        if d.succeeded:
+            times[d.repository].append(d.finished_at)
+    return times
+
+
+def deployed_at(successful: Mapping[str, list[datetime]], change: ChangeRecord) -> datetime | None:
+    """When the first successful deployment of the change's repository at or after its merge finished."""
+    times = successful.get(change.repository, [])
+    index = bisect.bisect_left(times, change.merged_at)
+    return times[index] if index < len(times) else None
+
+
+def lead_time(change: ChangeRecord, deployed: datetime) -> timedelta:
+    start = change.first_commit_at or change.merged_at
+    return deployed - min(start, change.merged_at)
+
+
+def group_by_team(
+    deployments: Iterable[DeploymentRecord],
+    changes: Iterable[ChangeRecord] = (),
+    incidents: Iterable[IncidentRecord] = (),
+    *,
+    now: datetime | None = None,
+) -> dict[int, TeamHistory]:
+    """Every team's weeks from per-event records (production deployments, finished, in id order).
+
+    Links are made over all the records; what ends after `now` is left out (the module's time rules).
+    """
+    ordered = sorted(deployments, key=lambda d: d.finished_at)  # stable: equal times keep the id order
+    flags = failed_flags(ordered)
+    recoveries = recovered_at(ordered, flags)
+    teams: dict[int, TeamHistory] = defaultdict(TeamHistory)
+
+    def due(moment: datetime) -> bool:
+        return now is None or moment <= now
+
+    for d, failed, recovered in zip(ordered, flags, recoveries, strict=True):
+        if not due(d.finished_at):
+            continue
+        week = teams[d.team_id].week(week_start(d.finished_at))
+        week.deployments += 1
+        week.succeeded += d.succeeded
+        week.failures += failed
+        week.remediations += d.is_remediation
+        if failed and recovered is not None and due(recovered):
+            week.add_recovery(recovered - d.finished_at)
+    successful = successful_times(ordered)
+    for change in changes:
+        deployed = deployed_at(successful, change)
+        if deployed is not None and due(deployed):
+            teams[change.team_id].week(week_start(deployed)).add_lead_time(lead_time(change, deployed))
+    for incident in incidents:
+        resolved = incident.resolved_at
+        if resolved is not None and resolved >= incident.opened_at and due(resolved):
+            teams[incident.team_id].week(week_start(incident.opened_at)).add_recovery(
+                resolved - incident.opened_at
+            )
+    return dict(teams)
+
+
+def history_of(
+    deployments: Iterable[DeploymentRecord],
+    changes: Iterable[ChangeRecord] = (),
+    incidents: Iterable[IncidentRecord] = (),
+    *,
+    now: datetime | None = None,
+) -> TeamHistory:
+    """The weeks of the records of one team (their team ids are ignored)."""
+    merged = TeamHistory()
+    for history in group_by_team(deployments, changes, incidents, now=now).values():
+        for monday, week in history.weeks.items():
+            merged.week(monday).merge(week)
+    return merged
 
 
 # --- The five metrics over one window ------------------------------------------------------------------
@@ -168,91 +317,25 @@ HIGHER_IS_BETTER = {
 }
 
 
-def _hours(delta: timedelta) -> float:
-    return delta.total_seconds() / 3600
-
-
-def failed_flags(deployments: Sequence[DeploymentRecord]) -> list[bool]:
-    """Per deployment (sorted by time, one repository or many): whether it counts as a failed change."""
-    flags = []
-    by_repo_next: dict[int, DeploymentRecord] = {}
-    last_index: dict[str, int] = {}
-    for index, d in enumerate(deployments):
-        previous = last_index.get(d.repository)
-        if previous is not None:
-            by_repo_next[previous] = d
-        last_index[d.repository] = index
-    for index, d in enumerate(deployments):
-        following = by_repo_next.get(index)
-        remediated = following is not None and following.is_remediation
-        flags.append(not d.succeeded or remediated or d.caused_incident)
-    return flags
-
-
-def lead_times(history: TeamHistory) -> list[tuple[datetime, float]]:
-    """(deployment time, hours) for every change that reached production."""
-    good: dict[str, list[datetime]] = defaultdict(list)
-    for d in history.deployments:
-        if d.succeeded:
-            good[d.repository].append(d.finished_at)
-    found = []
-    for change in history.changes:
-        deployed = next((t for t in good.get(change.repository, []) if t >= change.merged_at), None)
-        if deployed is not None:
-            start = change.first_commit_at or change.merged_at
-            found.append((deployed, _hours(deployed - min(start, change.merged_at))))
-    return found
-
-
-def _median(values: Sequence[float], minimum: int) -> float | None:
-    return statistics.median(values) if len(values) >= minimum else None
-
-
 def measure(history: TeamHistory, window: Window, *, minimum: int = MIN_EVENTS) -> Metrics:
     """The five metrics of `history` over `window`; each is None below `minimum` events of its kind."""
-    flags = failed_flags(history.deployments)
-    in_window = [
-        (d, f) for d, f in zip(history.deployments, flags, strict=True) if window.holds(d.finished_at)
-    ]
-    total = len(in_window)
-    succeeded = sum(1 for d, _ in in_window if d.succeeded)
-    failures = sum(1 for _, failed in in_window if failed)
-    remediations = sum(1 for d, _ in in_window if d.is_remediation)
-    leads = [hours for deployed, hours in lead_times(history) if window.holds(deployed)]
-    recoveries = [
-        hours for d, failed, hours in _failed_with_recovery(history) if failed and window.holds(d.finished_at)
-    ]
-    recoveries += [
-        _hours(i.resolved_at - i.opened_at)
-        for i in history.incidents
-        if i.resolved_at is not None and window.holds(i.opened_at)
-    ]
-    enough = total >= minimum
+    total = TeamWeek()
+    for monday in window.mondays:
+        week = history.weeks.get(monday)
+        if week is not None:
+            total.merge(week)
+    changes = histogram_count(total.lead_times)
+    enough = total.deployments >= minimum
     return Metrics(
-        deployments=total,
-        deployment_frequency=succeeded / window.weeks if enough else None,
-        lead_time_hours=_median(leads, minimum),
-        change_fail_rate=failures / total if enough else None,
-        recovery_hours=_median(recoveries, 1) if enough and failures else None,
-        rework_rate=remediations / total if enough else None,
-        changes=len(leads),
-        failures=failures,
+        deployments=total.deployments,
+        deployment_frequency=total.succeeded / window.weeks if enough else None,
+        lead_time_hours=median_estimate(total.lead_times) if changes >= minimum else None,
+        change_fail_rate=total.failures / total.deployments if enough else None,
+        recovery_hours=median_estimate(total.recoveries) if enough and total.failures else None,
+        rework_rate=total.remediations / total.deployments if enough else None,
+        changes=changes,
+        failures=total.failures,
     )
-
-
-def _failed_with_recovery(history: TeamHistory) -> list[tuple[DeploymentRecord, bool, float]]:
-    deployments = history.deployments
-    flags = failed_flags(deployments)
-    found = []
-    for index, d in enumerate(deployments):
-        if not flags[index]:
-            continue
-        for later_index in range(index + 1, len(deployments)):
-            later = deployments[later_index]
-            if later.repository == d.repository and later.succeeded and not flags[later_index]:
-                found.append((d, True, _hours(later.finished_at - d.finished_at)))
-                break
-    return found
 
 
 def weekly(history: TeamHistory, weeks: Sequence[date]) -> list[Metrics]:
@@ -323,13 +406,25 @@ def compare(
     *,
     weeks: int = WINDOW_WEEKS,
     now: datetime | None = None,
+    measured: dict[tuple[int, Window], Metrics] | None = None,
 ) -> list[TeamComparison]:
     """One comparison per adopting team whose after-window has ended (by `now`).
 
     `onboarded` maps team -> onboarding time for the capability; `onboarded_during(team, window)` tells
     whether a team was onboarded at any time in a window (such teams are not comparison teams for it).
+    `measured` caches `measure` per (team, window) across calls on the same `histories` (a page compares
+    many capabilities over the same teams and often the same weeks).
     """
     now = now or datetime.now(UTC)
+    cache = {} if measured is None else measured
+    empty = TeamHistory()
+
+    def metrics_of(team_id: int, window: Window) -> Metrics:
+        found = cache.get((team_id, window))
+        if found is None:
+            found = cache[(team_id, window)] = measure(histories.get(team_id, empty), window)
+        return found
+
     found = []
     for team_id, at in sorted(onboarded.items()):
         before, after = windows_around(at, weeks)
@@ -337,15 +432,14 @@ def compare(
             continue
         span = Window(before.start, after.end)
         controls = [t for t in histories if t != team_id and not onboarded_during(t, span)]
-        control_before = [measure(histories[t], before) for t in controls]
-        control_after = [measure(histories[t], after) for t in controls]
-        history = histories.get(team_id, TeamHistory())
+        control_before = [metrics_of(t, before) for t in controls]
+        control_after = [metrics_of(t, after) for t in controls]
         found.append(
             TeamComparison(
                 team_id=team_id,
                 onboarded_at=at,
-                before=measure(history, before),
-                after=measure(history, after),
+                before=metrics_of(team_id, before),
+                after=metrics_of(team_id, after),
                 control_before={m: _group_mean(getattr(x, m) for x in control_before) for m in METRIC_NAMES},
                 control_after={m: _group_mean(getattr(x, m) for x in control_after) for m in METRIC_NAMES},
                 control_teams=_teams_with_data(control_before, control_after),

@@ -191,3 +191,7 @@ def load(*, tenant: Any, teams: dict[str, Any], users: dict[str, Any]) -> None:
     )
     Change.objects.bulk_create(changes, batch_size=1000)
     Incident.objects.bulk_create(incidents, batch_size=1000)
+    # Bulk rows skip ingest: derive failed / recovered_at / deployed_at the way ingest keeps them.
+    from catalog.insights.delivery.derived import derive_all
+
+    derive_all(tenant_id=tenant.pk)

@@ -8,6 +8,10 @@ GitHub's `deployment` and `deployment_status` may arrive in any order and at the
 Deployment outcomes only move forward in the source's time: a finished status older than the one stored
 is ignored (out-of-order delivery). When a deployment becomes successful, `insights.deployment_recorded`
 is emitted in the same transaction (the adoption concern infers onboarding from it).
+
+Every stored row also brings the derived fields of its neighbours up to date in the same transaction
+(`derived`: which deployments failed, when they recovered, when each change was deployed), so that the
+metrics read aggregates and a late or out-of-order event is counted as if it had come in time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog.insights.delivery import derived
 from catalog.insights.delivery.facts import ChangeFact, DeploymentFact, Fact, IncidentFact
 from catalog.insights.models import (
     Change,
@@ -64,9 +69,13 @@ def _deployment(source: IngestSource, fact: DeploymentFact) -> bool:
                 finished_at=fact.finished_at,
             )
         became_success = row.status == DeploymentStatus.SUCCESS
+        position, success_at = None, None
     except IntegrityError:  # known already (its other event came first, perhaps at the same moment)
         row = Deployment.objects.select_for_update().get(source=source, external_id=fact.external_id)
         before = (row.status, row.finished_at, row.is_remediation, row.sha)
+        finished = row.status != DeploymentStatus.PENDING and row.finished_at is not None
+        position = (row.finished_at, row.pk) if finished else None
+        success_at = row.finished_at if row.status == DeploymentStatus.SUCCESS else None
         row.is_remediation = row.is_remediation or fact.is_remediation
         row.sha = row.sha or fact.sha
         became_success = False
@@ -78,6 +87,8 @@ def _deployment(source: IngestSource, fact: DeploymentFact) -> bool:
         if (row.status, row.finished_at, row.is_remediation, row.sha) == before:
             return False
         row.save(update_fields=["status", "finished_at", "is_remediation", "sha"])
+    if row.is_production:
+        derived.deployment_touched(row, before=position, was_success_at=success_at)
     if became_success:
         event_emit(
             DEPLOYMENT_RECORDED,
@@ -95,7 +106,7 @@ def _deployment(source: IngestSource, fact: DeploymentFact) -> bool:
 def _change(source: IngestSource, fact: ChangeFact) -> bool:
     try:
         with transaction.atomic():
-            Change.objects.create(
+            row = Change.objects.create(
                 tenant_id=source.tenant_id,
                 source=source,
                 external_id=fact.external_id,
@@ -104,9 +115,11 @@ def _change(source: IngestSource, fact: ChangeFact) -> bool:
                 first_commit_at=fact.first_commit_at,
                 merged_at=fact.merged_at,
             )
-        return True
     except IntegrityError:
         pass
+    else:
+        derived.change_touched(row)
+        return True
     # The same change seen twice (a merged pull request and the push of its merge commit): refine it.
     row = Change.objects.select_for_update().get(source=source, external_id=fact.external_id)
     first = _earliest(row.first_commit_at, fact.first_commit_at)
@@ -115,11 +128,12 @@ def _change(source: IngestSource, fact: ChangeFact) -> bool:
         return False
     row.first_commit_at, row.merged_at = first, merged
     row.save(update_fields=["first_commit_at", "merged_at"])
+    derived.change_touched(row)
     return True
 
 
 def _incident(source: IngestSource, fact: IncidentFact) -> bool:
-    Incident.objects.create(
+    row = Incident.objects.create(
         tenant_id=source.tenant_id,
         source=source,
         external_id=fact.external_id,
@@ -128,6 +142,7 @@ def _incident(source: IngestSource, fact: IncidentFact) -> bool:
         resolved_at=fact.resolved_at,
         deployment_external_id=fact.deployment_external_id,
     )
+    derived.incident_recorded(row)
     return True
 
 

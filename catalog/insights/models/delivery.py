@@ -3,7 +3,14 @@
 Sources are per tenant, each with its own HMAC secret (stored encrypted) and a public key that names it in
 the ingest URL. Every accepted webhook delivery is recorded by its delivery id (`IngestedDelivery`), so a
 redelivery changes nothing. Repositories map to teams (`RepoMapping`); events keep the repository, and the
-team is resolved when metrics are computed, so a mapping added later applies to past events too.
+team is resolved when metrics are computed (a join on the repository: `mapping`), so a mapping added later
+applies to past events too.
+
+A few fields are derived from the neighbouring rows (`Deployment.failed`, `Deployment.recovered_at`,
+`Change.deployed_at`) so that the metrics are set-based GROUP BY queries: they are kept exact at ingest, in
+the event's transaction, by `catalog.insights.delivery.derived` (the definitions are in
+`catalog.insights.metrics`). Rows written around the ingest (demo data, bulk loads) call
+`derived.delivery_derive_all()` (or `manage.py insights_recompute`) afterwards.
 
 Times are the source's own timestamps (when it deployed, merged, opened an incident), never arrival times.
 """
@@ -83,6 +90,19 @@ class DeploymentStatus(models.TextChoices):
     FAILURE = "failure", "Failure"
 
 
+def _mapping() -> models.ForeignObject:
+    """The repository's team mapping, joined on (tenant, repository): no column, no constraint (a mapping
+    may come after its events, or go). Lets the metrics group by team in SQL instead of in Python."""
+    return models.ForeignObject(
+        RepoMapping,
+        on_delete=models.DO_NOTHING,
+        from_fields=["tenant", "repository"],
+        to_fields=["tenant", "repository"],
+        related_name="+",
+        null=True,
+    )
+
+
 class Deployment(TenantOwnedModel):
     """A deployment of a repository to an environment, with its latest known outcome."""
 
@@ -99,12 +119,22 @@ class Deployment(TenantOwnedModel):
     is_remediation = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Derived (production deployments that finished; see the module docstring). A failed change: status
+    # failure, or the repository's next production deployment is a remediation, or an incident names it.
+    failed = models.BooleanField(default=False)
+    # For a failed one: when the repository's next successful, not failed, production deployment finished.
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    mapping = _mapping()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "source", "external_id"], name="uniq_deployment"),
         ]
-        indexes = [models.Index(fields=["tenant", "repository", "finished_at"], name="deploy_repo_time")]
+        indexes = [
+            models.Index(fields=["tenant", "repository", "finished_at"], name="deploy_repo_time"),
+            # The weekly GROUP BY of the metrics: production deployments of a tenant in a time range.
+            models.Index(fields=["tenant", "is_production", "finished_at"], name="deploy_prod_time"),
+        ]
 
 
 class Change(TenantOwnedModel):
@@ -116,12 +146,18 @@ class Change(TenantOwnedModel):
     sha = models.CharField(max_length=64, blank=True)
     first_commit_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField()
+    # Derived: when the repository's first successful production deployment at or after the merge finished.
+    deployed_at = models.DateTimeField(null=True, blank=True)
+    mapping = _mapping()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "source", "external_id"], name="uniq_change")
         ]
-        indexes = [models.Index(fields=["tenant", "repository", "merged_at"], name="change_repo_time")]
+        indexes = [
+            models.Index(fields=["tenant", "repository", "merged_at"], name="change_repo_time"),
+            models.Index(fields=["tenant", "deployed_at"], name="change_deployed_time"),
+        ]
 
 
 class Incident(TenantOwnedModel):
@@ -134,8 +170,14 @@ class Incident(TenantOwnedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     # The deployment that caused it, when the source says so (an id of the same source).
     deployment_external_id = models.CharField(max_length=100, blank=True)
+    mapping = _mapping()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "source", "external_id"], name="uniq_incident")
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "opened_at"], name="incident_opened_time"),
+            # "an incident names this deployment" (the failed flag) is looked up by the deployment's id.
+            models.Index(fields=["tenant", "source", "deployment_external_id"], name="incident_cause"),
         ]

@@ -1,18 +1,43 @@
-"""Reads for "is it worth it": delivery histories per team and the before/after comparison per capability.
+"""Reads for "is it worth it": delivery aggregates per team and week, and the before/after per capability.
 
-Everything is loaded in a fixed number of queries per page (mappings, deployments, changes, incidents,
-adoption history), whatever the number of teams or capabilities, and handed to `catalog.insights.metrics`,
-which holds the definitions. Only production deployments of repositories mapped to a team count; an
-unmapped repository is listed separately so an admin sees what is missing.
+The delivery history is read as aggregates, never as events: five GROUP BY queries per page whatever the
+number of teams, events or capabilities (per team and ISO week: deployment counts; lead times and recovery
+times as log-spaced histogram buckets; plus the unmapped repositories), returning rows that depend on
+teams x weeks x buckets only. They read the fields that ingest keeps exact (`Deployment.failed`,
+`.recovered_at`, `Change.deployed_at`: `catalog.insights.delivery.derived`) and build the same `TeamWeek`
+records as `metrics.group_by_team` does from events, so `catalog.insights.metrics` holds the definitions.
+Only production deployments of repositories mapped to a team count, the team resolved by a join on the
+repository at read time (a mapping added later applies to past events); an unmapped repository is listed
+separately so an admin sees what is missing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from catalog.insights import metrics
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, TruncWeek
+
+from catalog.insights import durations, metrics
 from catalog.insights.adoption.selectors import onboarded_intervals_many
 from catalog.insights.models import (
     Change,
@@ -35,58 +60,110 @@ def _since(now: datetime) -> datetime:
 class DeliveryData:
     histories: dict[int, metrics.TeamHistory]
     unmapped_repositories: list[str] = field(default_factory=list)
+    # `metrics.compare`'s cache of measured windows: a page compares many capabilities over these teams.
+    measured: dict[tuple[int, metrics.Window], metrics.Metrics] = field(default_factory=dict)
+
+
+def _bucket(duration: str, low: int = 0, high: int = len(durations.BUCKET_BOUNDS)) -> Expression:
+    """`durations.bucket_of` in SQL: a binary search of CASEs over the same bounds (SQLite has no LOG), so a
+    row takes ~6 comparisons. Bucket b holds [BUCKET_BOUNDS[b-1], BUCKET_BOUNDS[b])."""
+    if low == high:
+        return Value(low)
+    middle = (low + high + 1) // 2
+    return Case(
+        When(
+            **{f"{duration}__lt": durations.BUCKET_BOUNDS[middle - 1]},
+            then=_bucket(duration, low, middle - 1),
+        ),
+        default=_bucket(duration, middle, high),
+    )
+
+
+def _week(moment: str) -> TruncWeek:
+    return TruncWeek(moment, tzinfo=UTC)
+
+
+def _durations(
+    rows: QuerySet, *, week_of: str, duration: Expression
+) -> Iterator[tuple[int, date, int, durations.Bin]]:
+    """(team, Monday, bucket, count/smallest/largest in hours) of `duration`, one row per group."""
+    grouped = (
+        rows.filter(mapping__isnull=False)
+        .annotate(
+            team=F("mapping__team_id"),
+            monday=_week(week_of),
+            duration=ExpressionWrapper(duration, output_field=DurationField()),
+        )
+        .annotate(bucket=_bucket("duration"))
+        .values("team", "monday", "bucket")
+        .annotate(n=Count("pk"), low=Min("duration"), high=Max("duration"))
+        .order_by()
+    )
+    for row in grouped:
+        values = durations.Bin(row["n"], durations.hours(row["low"]), durations.hours(row["high"]))
+        yield row["team"], row["monday"].date(), row["bucket"], values
 
 
 def delivery_data(*, now: datetime | None = None) -> DeliveryData:
-    """Every team's production history of the current tenant since `HISTORY_WEEKS` ago (4 queries)."""
+    """Every team's weeks of the current tenant since `HISTORY_WEEKS` ago, up to `now` (5 queries)."""
     now = now or datetime.now(UTC)
     since = _since(now)
-    teams = dict(RepoMapping.objects.values_list("repository", "team_id"))
-    causes = set(
-        Incident.objects.exclude(deployment_external_id="")
-        .filter(opened_at__gte=since)
-        .values_list("source_id", "deployment_external_id")
-    )
-    deployments, unmapped = [], set()
-    rows = (
-        Deployment.objects.filter(is_production=True, finished_at__gte=since, finished_at__lte=now)
-        .exclude(status=DeploymentStatus.PENDING)
-        .order_by("finished_at", "pk")
-        .values_list("repository", "finished_at", "status", "is_remediation", "source_id", "external_id")
-    )
-    for repository, finished_at, status, remediation, source_id, external_id in rows:
-        team_id = teams.get(repository)
-        if team_id is None:
-            unmapped.add(repository)
-            continue
-        deployments.append(
-            metrics.DeploymentRecord(
-                team_id=team_id,
-                repository=repository,
-                finished_at=finished_at,
-                succeeded=status == DeploymentStatus.SUCCESS,
-                is_remediation=remediation,
-                caused_incident=(source_id, external_id) in causes,
-            )
+    histories: dict[int, metrics.TeamHistory] = defaultdict(metrics.TeamHistory)
+    production = Deployment.objects.filter(
+        is_production=True, finished_at__gte=since, finished_at__lte=now
+    ).exclude(status=DeploymentStatus.PENDING)
+    counts = (
+        production.filter(mapping__isnull=False)
+        .annotate(team=F("mapping__team_id"), monday=_week("finished_at"))
+        .values("team", "monday")
+        .annotate(
+            deployments=Count("pk"),
+            succeeded=Count("pk", filter=Q(status=DeploymentStatus.SUCCESS)),
+            failures=Count("pk", filter=Q(failed=True)),
+            remediations=Count("pk", filter=Q(is_remediation=True)),
         )
-    changes = [
-        metrics.ChangeRecord(teams[repo], repo, merged_at=merged, first_commit_at=first)
-        for repo, merged, first in Change.objects.filter(
-            merged_at__gte=since, merged_at__lte=now
-        ).values_list("repository", "merged_at", "first_commit_at")
-        if repo in teams
-    ]
-    incidents = [
-        metrics.IncidentRecord(teams[repo], opened_at=opened, resolved_at=resolved)
-        for repo, opened, resolved in Incident.objects.filter(opened_at__gte=since).values_list(
-            "repository", "opened_at", "resolved_at"
-        )
-        if repo in teams
-    ]
-    return DeliveryData(
-        histories=metrics.group_by_team(deployments, changes, incidents),
-        unmapped_repositories=sorted(unmapped),
+        .order_by()
     )
+    for row in counts:
+        week = histories[row["team"]].week(row["monday"].date())
+        week.deployments, week.succeeded = row["deployments"], row["succeeded"]
+        week.failures, week.remediations = row["failures"], row["remediations"]
+
+    lead_times = _durations(
+        Change.objects.filter(deployed_at__gte=since, deployed_at__lte=now),
+        week_of="deployed_at",
+        duration=F("deployed_at") - Least(Coalesce("first_commit_at", "merged_at"), F("merged_at")),
+    )
+    for team, monday, bucket, values in lead_times:
+        durations.add_to_histogram(histories[team].week(monday).lead_times, bucket, values)
+    recoveries = _durations(
+        production.filter(failed=True, recovered_at__isnull=False, recovered_at__lte=now),
+        week_of="finished_at",
+        duration=F("recovered_at") - F("finished_at"),
+    )
+    resolutions = _durations(
+        Incident.objects.filter(
+            opened_at__gte=since,
+            opened_at__lte=now,
+            resolved_at__isnull=False,
+            resolved_at__lte=now,
+            resolved_at__gte=F("opened_at"),  # resolved before it opened: a clock error, no duration
+        ),
+        week_of="opened_at",
+        duration=F("resolved_at") - F("opened_at"),
+    )
+    for rows in (recoveries, resolutions):
+        for team, monday, bucket, values in rows:
+            durations.add_to_histogram(histories[team].week(monday).recoveries, bucket, values)
+
+    mapped = RepoMapping.objects.filter(repository=OuterRef("repository"))
+    unmapped = (
+        production.filter(~Exists(mapped))
+        .values_list("repository", flat=True)
+        .distinct()
+        .order_by("repository")
+    )
+    return DeliveryData(histories=dict(histories), unmapped_repositories=list(unmapped))
 
 
 # --- Onboarding intervals come from the adoption concern (one definition of "onboarded when") ----------
@@ -132,7 +209,7 @@ def capability_value(
     def onboarded_during(team_id: int, window: metrics.Window) -> bool:
         return _overlaps(teams.get(team_id, []), window)
 
-    comparisons = metrics.compare(data.histories, first, onboarded_during, now=now)
+    comparisons = metrics.compare(data.histories, first, onboarded_during, now=now, measured=data.measured)
     return CapabilityValue(
         capability=capability,
         onboarded_teams=current,

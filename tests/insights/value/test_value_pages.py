@@ -215,3 +215,41 @@ def test_the_panel_body_query_count_does_not_grow(value_world):
     with CaptureQueriesContext(connection) as large:
         assert client.get("/t/alpha/insights/value/kafka/panel/").status_code == 200
     assert len(large) == len(small) <= 20
+
+
+def test_the_dashboard_reads_aggregates_whatever_the_number_of_events(value_world):
+    """10x the deployments (and changes to deploy): the same queries, and every query over events groups."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.insights.delivery.derived import derive_all
+    from catalog.insights.models import Change
+
+    client = client_for(value_world.member)
+    client.get("/t/alpha/insights/")
+    with CaptureQueriesContext(connection) as small:
+        page = client.get("/t/alpha/insights/")
+    row = next(r for r in page.context["rows"] if r.capability.slug == "kafka")
+    assert row.cells[0].text == "+1.0"
+    with tenant_context(value_world.tenant):
+        for slug, before, after in [("pay", 1, 3), ("shop", 2, 4), ("search", 2, 3), ("ads", 2, 3)]:
+            deploy(value_world.source, f"acme/{slug}", 9 * before, 9 * after, value_world.counter)
+        Change.objects.bulk_create(
+            Change(
+                tenant_id=value_world.tenant.pk, source=value_world.source, external_id=f"c{d.pk}",
+                repository=d.repository, merged_at=d.finished_at - timedelta(hours=3),
+            )
+            for d in Deployment.objects.all()
+        )  # fmt: skip
+        derive_all(tenant_id=value_world.tenant.pk)
+        assert Deployment.objects.count() == 10 * 8 * (1 + 3 + 2 + 4 + 2 + 3 + 2 + 3)
+    with CaptureQueriesContext(connection) as large:
+        page = client.get("/t/alpha/insights/")
+    assert len(large) == len(small)
+    row = next(r for r in page.context["rows"] if r.capability.slug == "kafka")
+    assert row.cells[0].text == "+10.0"  # the 10x was read: each adopter gains 20 a week, the others 10
+    events = ('"insights_deployment"', '"insights_change"', '"insights_incident"')
+    over_events = [q["sql"] for q in large if any(f"FROM {table}" in q["sql"] for table in events)]
+    assert len(over_events) == 5  # counts, lead times, recoveries, incident recoveries, unmapped repositories
+    for sql in over_events:
+        assert "GROUP BY" in sql or sql.startswith("SELECT DISTINCT"), sql
