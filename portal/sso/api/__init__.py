@@ -1,0 +1,1 @@
+"""The SSO API: /api/v1/sso/ (tenant admins)."""
