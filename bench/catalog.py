@@ -1,0 +1,280 @@
+"""Catalog at scale: the catalog page and `/api/v1/capabilities/` (list, search, a facet filter, sort) at
+20,000 capabilities with 200,000 links + dependencies, against the very same at 200, served by gunicorn
+with production settings; plus the catalog list at 20k against a minimal authenticated view (the tenant
+home) on the same server. Also prints the SQL queries per request of every URL on both sides.
+
+    .venv/bin/python bench/catalog.py                 # full size
+    BENCH_SCALE=0.1 .venv/bin/python bench/catalog.py # 2,000 vs 200 capabilities, quicker
+
+Goals (never asserted): large/small throughput >= 0.8x for every URL; catalog list / minimal view >= 0.5x;
+queries per request equal on both sides and <= 8 for the API list.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The repository root instead of bench/ (bench/catalog.py would shadow the `catalog` app otherwise).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench import common  # noqa: E402
+from bench.common import progress  # noqa: E402
+
+LARGE = common.scaled(20_000, 200)
+SMALL = 200
+LINKS_PER_CAP = 6  # links + dependencies = 10 per capability: 200,000 at 20,000
+DEPS_PER_CAP = 4
+TAGS = 200
+WORDS = (  # noqa: SIM905 (reads better as words)
+    "kafka postgres redis runner dns ingress vault secrets metrics tracing logging queue cache "
+    "storage object block search gateway mesh identity oauth billing mail sms feature flags build "
+    "deploy canary backup archive analytics warehouse stream batch scheduler cron registry artifact "
+    "container lambda"
+).split()
+CATEGORIES = [
+    "Data",
+    "Compute",
+    "Networking",
+    "Security",
+    "Observability",
+    "Delivery",
+    "Messaging",
+    "Storage",
+]
+
+# The stored document exactly as catalog.search.refresh writes it (weights A, B, B, B, C; tags by name).
+SEARCH_SQL = """
+UPDATE catalog_capability c SET search_vector =
+    setweight(to_tsvector('english'::regconfig, COALESCE(c.name, '')), 'A')
+ || setweight(to_tsvector('english'::regconfig, COALESCE(c.summary, '')), 'B')
+ || setweight(to_tsvector('english'::regconfig, COALESCE(tg.names, '')), 'B')
+ || setweight(to_tsvector('english'::regconfig, COALESCE(c.category, '')), 'B')
+ || setweight(to_tsvector('english'::regconfig, COALESCE(c.description, '')), 'C')
+FROM (
+    SELECT c2.id, (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM catalog_capabilitytag ct
+                   JOIN catalog_tag t ON t.id = ct.tag_id WHERE ct.capability_id = c2.id) AS names
+    FROM catalog_capability c2 WHERE c2.tenant_id = %(t)s
+) tg WHERE tg.id = c.id
+"""
+
+
+def generate(db: str, n: int) -> common.World:
+    """Tenant, teams and people through the ORM; capabilities, tags, links and dependencies in SQL."""
+    common.use_database(db)
+    world = common.make_world(teams=max(10, n // 100), users=8)
+    team_ids = [t.pk for t in world.teams]
+    params = {
+        "t": world.tenant.pk,
+        "n": n,
+        "teams": team_ids,
+        "words": WORDS,
+        "cats": CATEGORIES,
+        "lifecycles": ["experimental", "beta", "ga", "ga", "ga", "deprecated"],
+        "statuses": ["operational"] * 8 + ["degraded", "maintenance"],
+        "tags": TAGS,
+    }
+    with common.owner_connection(db) as conn:
+        conn.execute(
+            """
+            INSERT INTO catalog_capability (tenant_id, name, slug, summary, description, category, lifecycle,
+                owner_team_id, support_channel, oncall_url, contact_email, slo_text, slo_target, visibility,
+                source_kind, source_type, source_namespace, source_name, status, status_message, archived,
+                created_at, updated_at)
+            SELECT %(t)s,
+                initcap(w1) || ' ' || initcap(w2) || ' ' || i,
+                'cap-' || i,
+                'Managed ' || w1 || ' for ' || w2 || ' workloads, self-service',
+                '## ' || initcap(w1) || E'\n\nRequest access, read the runbook, ask in the channel. ' ||
+                    repeat('It scales with your ' || w2 || ' needs. ', 5),
+                (%(cats)s::text[])[1 + i %% cardinality(%(cats)s::text[])],
+                (%(lifecycles)s::text[])[1 + i %% 6],
+                (%(teams)s::bigint[])[1 + i %% cardinality(%(teams)s::bigint[])],
+                '#cap-' || i, '', '', '', NULL,
+                CASE WHEN i %% 50 = 0 THEN 'teams' ELSE 'tenant' END,
+                '', '', '', '',
+                (%(statuses)s::text[])[1 + i %% 10], '', i %% 97 = 0,
+                now() - make_interval(mins => i), now() - make_interval(mins => (i * 7919) %% %(n)s)
+            FROM generate_series(1, %(n)s) AS i,
+                 LATERAL (SELECT (%(words)s::text[])[1 + i %% 40] AS w1,
+                                 (%(words)s::text[])[1 + (i / 40) %% 40] AS w2) AS w
+            """,
+            params,
+        )
+        conn.execute(
+            "INSERT INTO catalog_tag (tenant_id, name) SELECT %(t)s, (%(words)s::text[])[1 + (k - 1) %% 40] "
+            "|| '-' || k FROM generate_series(1, %(tags)s) AS k",
+            params,
+        )
+        conn.execute(
+            """
+            INSERT INTO catalog_capabilitytag (tenant_id, capability_id, tag_id)
+            SELECT %(t)s, c.id, tg.id FROM catalog_capability c
+            CROSS JOIN generate_series(0, 2) AS k
+            JOIN LATERAL (SELECT id FROM catalog_tag WHERE tenant_id = %(t)s ORDER BY id
+                          OFFSET ((c.id * 7 + k * 61) %% %(tags)s) LIMIT 1) AS tg ON true
+            WHERE c.tenant_id = %(t)s
+            ON CONFLICT DO NOTHING
+            """,
+            params,
+        )
+        conn.execute(
+            """
+            INSERT INTO catalog_capabilitylink (tenant_id, capability_id, kind, title, url)
+            SELECT %(t)s, c.id, (ARRAY['docs','getting_started','runbook','repository','dashboard',
+                                       'api_reference'])[k], 'Link ' || k,
+                   'https://docs.example.com/' || c.slug || '/' || k
+            FROM catalog_capability c CROSS JOIN generate_series(1, %(links)s) AS k WHERE c.tenant_id = %(t)s
+            """,
+            params | {"links": LINKS_PER_CAP},
+        )
+        conn.execute(
+            """
+            INSERT INTO catalog_capabilitydependency (tenant_id, capability_id, depends_on_id)
+            SELECT %(t)s, c.id, lo.min_id + ((c.id - lo.min_id + k * 37 + 1) %% %(n)s)
+            FROM catalog_capability c CROSS JOIN generate_series(1, %(deps)s) AS k,
+                 (SELECT min(id) AS min_id FROM catalog_capability WHERE tenant_id = %(t)s) AS lo
+            WHERE c.tenant_id = %(t)s
+            ON CONFLICT DO NOTHING
+            """,
+            params | {"deps": DEPS_PER_CAP},
+        )
+        # A few early-access grants, so the visibility filter has real work.
+        conn.execute(
+            "INSERT INTO catalog_capabilityvisibility (tenant_id, capability_id, team_id) "
+            "SELECT %(t)s, id, (%(teams)s::bigint[])[1 + (id * 3) %% cardinality(%(teams)s::bigint[])] "
+            "FROM catalog_capability WHERE tenant_id = %(t)s AND visibility = 'teams'",
+            params,
+        )
+        conn.execute(SEARCH_SQL, params)
+        conn.commit()
+    common.analyze(db)
+    return world
+
+
+def check_consistency(db: str, world: common.World) -> str:
+    """Stored search documents equal what the service would write (a sample, recomputed by it)."""
+    from catalog import search
+    from catalog.models import Capability, CapabilityDependency, CapabilityLink
+    from portal.tenancy.context import tenant_context
+
+    common.use_database(db)
+    with tenant_context(world.tenant):
+        sample = list(Capability.objects.order_by("?")[:20])
+        before = {c.pk: c.search_vector for c in sample}
+        for capability in sample:
+            search.refresh(capability)
+        after = dict(Capability.objects.filter(pk__in=before).values_list("pk", "search_vector"))
+        same = sum(before[pk] == after[pk] for pk in before)
+        caps = Capability.objects.count()
+        links = CapabilityLink.objects.count() + CapabilityDependency.objects.count()
+    return (
+        f"{caps:,} capabilities, {links:,} links+dependencies; "
+        f"search documents {same}/{len(before)} = refresh()"
+    )
+
+
+URLS = {
+    "page list": "/t/bench/catalog/",
+    "page search 'kafka'": "/t/bench/catalog/?q=kafka",
+    "page search typo 'kafak'": "/t/bench/catalog/?q=kafak",
+    "page facet tag": "/t/bench/catalog/?tag=kafka-1",
+    "page facet category": "/t/bench/catalog/?category=Data",
+    "page sort -updated": "/t/bench/catalog/?sort=-updated",
+    "api list": "/api/v1/capabilities/",
+    "api search 'kafka'": "/api/v1/capabilities/?search=kafka",
+    "api facet category": "/api/v1/capabilities/?category=Data",
+    "api facet tag": "/api/v1/capabilities/?tag=kafka-1",
+    "api sort -updated": "/api/v1/capabilities/?ordering=-updated",
+}
+MINIMAL = ("minimal view (tenant home)", "/t/bench/")
+
+
+def measure(db: str, side: str, world: common.World) -> tuple[dict, dict, object]:
+    """Queries per URL (in-process), then each URL under load on a fresh gunicorn."""
+    from django.conf import settings
+
+    common.use_database(db)
+    user, membership = world.users[0], world.memberships[0]
+    token = common.api_token(membership)
+    cookies = [
+        {"Cookie": f"{settings.SESSION_COOKIE_NAME}={common.session_cookie(u)}"} for u in world.users[:4]
+    ]
+    tokens = [{"Authorization": f"Bearer {common.api_token(m)}"} for m in world.memberships[:4]]
+    queries = {}
+    for label, url in [*URLS.items(), MINIMAL]:
+        status, count = (
+            common.count_queries(url, token=token)
+            if url.startswith("/api/")
+            else common.count_queries(url, user=user)
+        )
+        queries[label] = count if status == 200 else f"HTTP {status}"
+    results = {}
+    minimal = None
+    with common.gunicorn(db) as server:
+        progress(f"{side}: " + common.setup_line(server, f"{side} catalog"))
+        for label, url in [*URLS.items(), MINIMAL]:
+            ids = tokens if url.startswith("/api/") else cookies
+            result = common.run_load(server, f"{side} {label}", identities=ids, sequences=[[("GET", url)]])
+            progress(common.line(result))
+            if (label, url) == MINIMAL:
+                minimal = result
+            else:
+                results[label] = result
+    return queries, results, minimal
+
+
+def main() -> None:
+    common.django_setup("agora_bench_catalog_tpl")
+    template, small_db, large_db = (
+        "agora_bench_catalog_tpl",
+        "agora_bench_catalog_small",
+        "agora_bench_catalog_large",
+    )
+    progress("migrating a template database ...")
+    common.make_template(template)
+    try:
+        common.recreate_database(small_db, template=template)
+        common.recreate_database(large_db, template=template)
+        progress(f"generating {SMALL:,} capabilities ...")
+        small_world = generate(small_db, SMALL)
+        progress(f"generating {LARGE:,} capabilities ...")
+        large_world = generate(large_db, LARGE)
+        progress("small: " + check_consistency(small_db, small_world))
+        progress("large: " + check_consistency(large_db, large_world))
+        q_small, r_small, _ = measure(small_db, "small", small_world)
+        q_large, r_large, minimal = measure(large_db, "large", large_world)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        for name in (small_db, large_db, template):
+            common.drop_database(name)
+
+    print()
+    print(
+        f"catalog: {LARGE:,} vs {SMALL:,} capabilities ({LARGE * 10:,} vs {SMALL * 10:,} links+dependencies)"
+    )
+    print(f"{'SQL queries per request':<44} {'small':>7} {'large':>7}")
+    for label in [*URLS, MINIMAL[0]]:
+        flag = "" if q_small[label] == q_large[label] else "   <- differs"
+        print(f"  {label:<42} {q_small[label]!s:>7} {q_large[label]!s:>7}{flag}")
+    print(common.header())
+    for label in URLS:
+        print(common.line(r_small[label]))
+        print(common.line(r_large[label]))
+    print(common.line(minimal))
+    print("ratios (throughput)")
+    for label in URLS:
+        print(common.ratio_line(f"{label}: large / small", r_large[label], r_small[label], 0.8))
+    print(common.ratio_line("page list at large / minimal view", r_large["page list"], minimal, 0.5))
+    print(common.ratio_line("api list at large / minimal view", r_large["api list"], minimal, 0.5))
+    api_ok = isinstance(q_large["api list"], int) and q_large["api list"] <= 8
+    print(
+        f"  API list queries per request: {q_large['api list']} "
+        f"(goal <= 8: {'meets' if api_ok else 'MISSES'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
