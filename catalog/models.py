@@ -94,6 +94,12 @@ class Capability(TenantOwnedModel):
                 name="uniq_capability_backstage_entity",
             ),
         ]
+        indexes = [
+            # The list sorts (catalog page and API) read these in order and stop after a page; without them
+            # every list request sorted the whole tenant (bench/catalog.py: a top-N heapsort of 20,000 rows).
+            models.Index(fields=["tenant", "name", "id"], name="capability_name_idx"),
+            models.Index(fields=["tenant", "-updated_at", "-id"], name="capability_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

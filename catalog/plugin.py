@@ -24,6 +24,11 @@ class CatalogPlugin(AgoraPlugin):
 
         return PANELS
 
+    def home_panels(self):
+        from catalog.releases.panels import HOME_PANELS
+
+        return HOME_PANELS
+
     def urlpatterns(self):
         from catalog.urls import urlpatterns
 
@@ -70,9 +75,21 @@ class CatalogPlugin(AgoraPlugin):
         def label(pk: int) -> str:
             return Capability.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
 
+        def choices(membership: Membership | None) -> list[tuple[str, list[tuple[int, str]]]]:
+            """A channel route's capability picker: what the member sees (not archived), by owner team."""
+            rows = (
+                visible_capabilities(membership)
+                .order_by("owner_team__name", "name")
+                .values_list("pk", "name", "owner_team__name")
+            )
+            groups: dict[str, list[tuple[int, str]]] = {}
+            for pk, name, team in rows:
+                groups.setdefault(team or "No team", []).append((pk, name))
+            return list(groups.items())
+
         # No `exists` hook: `visible` covers existence wherever a person names the capability, and features
-        # subscribing by an id they hold need no check. No `choices` hook: it gets no member to hide by.
-        notification_topic_register("capability", visible=visible, label=label)
+        # subscribing by an id they hold need no check.
+        notification_topic_register("capability", visible=visible, label=label, choices=choices)
 
     def team_archive_blockers(self, team):
         """A team that still owns active capabilities cannot be archived: transfer them first."""

@@ -6,20 +6,32 @@ table, which an index expression cannot read; the services refresh it after ever
 by trigram word similarity (pg_trgm), so "kafak" still finds "Kafka Topics". Ranking: full-text rank
 plus name similarity.
 
-SQLite (the demo default): case-insensitive containment over the same fields, names first.
+SQLite (the demo default): every typed word must appear somewhere in the same fields (name, summary,
+description, category, tags), in any order ("namespaces quota" finds a capability with "quota" in its summary
+and "namespaces" in its description). Words of at least TYPO_MIN_LENGTH letters that are no word of the
+tenant's capabilities (names, summaries, categories, tags: a bounded vocabulary) also match the vocabulary
+words one edit away (insert, delete, substitute or swap two letters), so "kafak" finds "Kafka". Ranked: all
+words in the name, then some in the name, then summary, then elsewhere.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Greatest
 
-from catalog.models import Capability
+from catalog.models import Capability, Tag
 
 CONFIG = "english"
 TRIGRAM_THRESHOLD = 0.3
+MAX_WORDS = 8
+TYPO_MIN_LENGTH = 5
+VOCABULARY_ROWS = (
+    2000  # capabilities (and tags) read for typo correction: bounded whatever the catalog's size
+)
 
 
 def is_postgres() -> bool:
@@ -64,26 +76,104 @@ def apply(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:
             .annotate(rank=Cast(Greatest(F("text_rank"), F("name_similarity")), FloatField()))
             .order_by("-rank", "name")
         )
-    match = (
-        Q(name__icontains=text)
-        | Q(summary__icontains=text)
-        | Q(description__icontains=text)
-        | Q(category__icontains=text)
-        | Q(tags__name__icontains=text)
-    )
-    ids = qs.filter(match).values("pk")
+    return apply_words(qs, text)
+
+
+def apply_words(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:
+    """The SQLite path: AND over the typed words, each an OR over its spellings and the searched fields."""
+    terms = list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", text)))[:MAX_WORDS]
+    if not terms:  # punctuation only: nothing matches (annotated like a match, for callers ordering by rank)
+        return qs.annotate(rank=Value(0, output_field=IntegerField())).none()
+    spellings = _spellings(qs, terms)
+    match = Q()
+    in_name_all = Q()
+    in_name_any = Q(pk__in=[])
+    in_summary_any = Q(pk__in=[])
+    for term in terms:
+        word = Q()
+        name = Q()
+        summary = Q()
+        for spelling in spellings[term]:
+            word |= (
+                Q(name__icontains=spelling)
+                | Q(summary__icontains=spelling)
+                | Q(description__icontains=spelling)
+                | Q(category__icontains=spelling)
+                | Q(tags__name__icontains=spelling)
+            )
+            name |= Q(name__icontains=spelling)
+            summary |= Q(summary__icontains=spelling)
+        ids = qs.filter(word).values("pk")
+        match &= Q(pk__in=ids)
+        in_name_all &= name
+        in_name_any |= name
+        in_summary_any |= summary
     return (
-        qs.filter(pk__in=ids)
+        qs.filter(match)
         .annotate(
             rank=Case(
-                When(name__icontains=text, then=Value(3)),
-                When(summary__icontains=text, then=Value(2)),
+                When(in_name_all, then=Value(4)),
+                When(in_name_any, then=Value(3)),
+                When(in_summary_any, then=Value(2)),
                 default=Value(1),
                 output_field=IntegerField(),
             )
         )
         .order_by("-rank", "name")
     )
+
+
+def _spellings(qs: QuerySet[Capability], terms: list[str]) -> dict[str, list[str]]:
+    """Each term with the vocabulary words one edit away (only for long terms the vocabulary lacks)."""
+    spellings = {term: [term] for term in terms}
+    long_terms = [t for t in terms if len(t) >= TYPO_MIN_LENGTH]
+    if not long_terms:
+        return spellings
+    vocabulary = _vocabulary(qs)
+    for term in long_terms:
+        if term in vocabulary:
+            continue
+        close = sorted(w for w in vocabulary if abs(len(w) - len(term)) <= 1 and within_one_edit(term, w))
+        spellings[term].extend(close[:5])
+    return spellings
+
+
+def _vocabulary(qs: QuerySet[Capability]) -> set[str]:
+    """Words of the capabilities being searched and of the tenant's tags (two bounded queries)."""
+    words: set[str] = set()
+    rows = qs.order_by().values_list("name", "summary", "category")[:VOCABULARY_ROWS]
+    for row in rows:
+        for field in row:
+            words.update(w.lower() for w in re.findall(r"\w+", field or "") if len(w) >= TYPO_MIN_LENGTH - 1)
+    words.update(
+        w.lower()
+        for name in Tag.objects.values_list("name", flat=True)[:VOCABULARY_ROWS]
+        for w in re.findall(r"\w+", name)
+    )
+    return words
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when `b` is `a` with at most one insertion, deletion, substitution or swap of neighbours."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
 
 
 def _words(text: str) -> list[str]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog import selectors, services
 from catalog.forms import CapabilityFilterForm, CapabilityForm
 from catalog.models import Capability
+from catalog.releases.feeds import capability_feed_links
 from portal.plugins.api import (
     Team,
     TeamMembership,
@@ -104,6 +105,7 @@ def capability_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "panels": render_capability_panels(request, capability),
             "may_edit": can_maintain(request.membership, capability.owner_team_id),
             "transfer_teams": _transfer_teams(request, capability),
+            **capability_feed_links(request, capability),
         },
     )
 
@@ -135,6 +137,7 @@ def capability_transfer(request: HttpRequest, slug: str) -> HttpResponse:
             "may_edit": True,
             "transfer_teams": _transfer_teams(request, capability),
             "transfer_error": " ".join(exc.messages),
+            **capability_feed_links(request, capability),
         }
         return TemplateResponse(request, "catalog/capability_detail.html", context, status=400)
     return _saved(request, capability, f"Transferred to {team.name}.")
@@ -145,7 +148,7 @@ def _form_response(request: HttpRequest, form: CapabilityForm, capability: Capab
     if request.htmx:
         template += "#form"
     status = 200
-    if form.is_bound and form.errors:
+    if form.is_bound and (form.errors or form.links.total_error_count()):
         # htmx gets 422: with DEBUG on, django-htmx's helper script replaces the whole document with any
         # 400/403/404/500 answer to an htmx request (to show tracebacks), which would wipe the page.
         status = 422 if request.htmx else 400
@@ -168,6 +171,8 @@ def capability_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _form_response(request, CapabilityForm(membership=request.membership, visible=visible), None)
     form = CapabilityForm(request.POST, membership=request.membership, visible=visible)
+    if form.adding_link:
+        return _form_response(request, form.without_errors(), None)
     if form.is_valid():
         data = form.service_data()
         try:
@@ -193,6 +198,8 @@ def capability_edit(request: HttpRequest, slug: str) -> HttpResponse:
         form = CapabilityForm(initial=CapabilityForm.initial_for(capability), **kwargs)
         return _form_response(request, form, capability)
     form = CapabilityForm(request.POST, **kwargs)
+    if form.adding_link:
+        return _form_response(request, form.without_errors(), capability)
     if form.is_valid():
         data = form.service_data()
         data["dependencies"] = selectors.with_unseen_dependencies(

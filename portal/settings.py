@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "portal.events",
     "portal.notifications",
     "portal.ui",
+    "portal.sso",
     "django.contrib.admin",
     "django.contrib.auth",
     "axes",
@@ -66,6 +67,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # Single sign-on (portal/sso): allauth's OpenID Connect client; its login/signup pages are not mounted.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     *AGORA_PLUGIN_APPS,
 ]
 
@@ -81,6 +87,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.tenancy.middleware.TenantMiddleware",
+    # A tenant that turned local passwords off admits only sessions its own provider logged in (portal/sso).
+    "portal.sso.middleware.LocalPasswordsSwitchMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes requires: turns a login refused for too many failures into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,6 +150,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # is nothing to reset to. Migrations still connect as the owner (owner_mode); they need this password too,
     # because they give the role LOGIN and this password (portal/tenancy/rls.py).
     DATABASES["default"]["APP_ALLOW_SET_ROLE"] = DEBUG
+    # No JIT compilation: the planner's cost of a list under row-level security passes jit_above_cost at a
+    # few thousand rows, and compiling then took 150 ms of a 20 ms query on every request (bench/catalog.py:
+    # the API list at 20,000 capabilities ran at 0.44x of the same at 200). Short OLTP queries never win
+    # it back. A DATABASE_URL `?options=` of its own wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     if not DEBUG and not _app_password:
         raise ImproperlyConfigured(
             f"DB_APP_PASSWORD must be set when DEBUG is off: the application logs in to PostgreSQL as the "
@@ -201,6 +215,20 @@ AXES_USERNAME_CALLABLE = "portal.accounts.throttle.login_username"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.throttle.login_locked_response"
 AXES_ENABLE_ADMIN = False  # the cache handler writes no AccessAttempt rows to show
 AXES_VERBOSE = False  # lock-outs are logged once, as WARNING, by portal.accounts.throttle
+
+# --- Single sign-on per tenant (portal/sso; README "Single sign-on") ---------------------------------------
+# django-allauth's OpenID Connect client; each tenant's provider is built at run time from its own row
+# (adapter.list_apps), never from settings or allauth's SocialApp table. Accounts are provisioned by
+# portal.sso.services only: no allauth signup form, no login by matching email, no stored tokens.
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.AgoraSocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# Plain http:// issuers only for local development (and the test provider); https otherwise.
+SSO_ALLOW_HTTP = env_bool("SSO_ALLOW_HTTP", default=DEBUG)
+SSO_HTTP_TIMEOUT = env_int("SSO_HTTP_TIMEOUT", 10)
 
 # --- I18N / static ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

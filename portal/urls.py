@@ -3,16 +3,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from portal.accounts import views as account_views
 from portal.accounts import views_admin as admin_views
 from portal.accounts import views_invite as invite_views
+from portal.api_docs import RedocDocsView, SwaggerDocsView
 from portal.api_router import build_router
 from portal.notifications import views_public as notification_public_views
 from portal.ops import metrics as ops_metrics
 from portal.ops import probes as ops_probes
 from portal.plugins.registry import iter_plugins
+from portal.sso import urls as sso_urls
+from portal.sso import views as sso_views
+from portal.sso.forms import SsoAwareAuthenticationForm
 from portal.ui import views as ui_views
 
 tenant_patterns = [
@@ -41,6 +45,7 @@ tenant_patterns = [
         name="admin_invitation_revoke",
     ),
     path("admin/audit/", admin_views.audit_list, name="admin_audit"),
+    *sso_urls.admin_patterns,
 ]
 for plugin in iter_plugins():
     patterns = list(plugin.urlpatterns())
@@ -53,13 +58,22 @@ urlpatterns = [
     path("healthz", ops_probes.healthz, name="healthz"),
     path("readyz", ops_probes.readyz, name="readyz"),
     path("metrics", ops_metrics.metrics_view, name="metrics"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        sso_views.allow_sso_form_action(
+            auth_views.LoginView.as_view(authentication_form=SsoAwareAuthenticationForm)
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on: "work email" step and allauth's OpenID Connect flow (/accounts/oidc/<tenant>/login/...).
+    path("accounts/", include(sso_urls.flow_patterns)),
     path("admin/", admin.site.urls),
+    path("api/v1/sso/", include("portal.sso.api.urls")),
     path("api/v1/", include(build_router().urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="redoc"),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
     # One-click unsubscribe (RFC 8058): cookie-less, so outside /t/; the signed token names the tenant.
     path("u/<str:token>/", notification_public_views.unsubscribe, name="notifications_unsubscribe"),

@@ -26,6 +26,9 @@ from requests_app.services.common import MAX_BODY, MAX_COMMENT, MAX_NOTE, MAX_TI
 SORT_CHOICES = list(selectors.SORT_LABELS.items())
 
 
+DEFAULT_STATUS = "open"
+
+
 class BoardFilterForm(forms.Form):
     """The board's query string: search text, filters and sort (all optional, unknown values ignored)."""
 
@@ -45,6 +48,8 @@ class BoardFilterForm(forms.Form):
         self.is_valid()  # invalid fields are simply left out of cleaned_data
         values = {key: self.cleaned_data.get(key) or "" for key in self.fields}
         values["sort"] = values["sort"] or "top"
+        # The board shows open requests unless asked otherwise ("any" shows every status).
+        values["status"] = values["status"] or DEFAULT_STATUS
         return values
 
 
@@ -167,10 +172,35 @@ class StatusForm(ServiceErrorsMixin, forms.Form):
 
 
 NUMBER_RE = re.compile(r"^\s*#?\s*(\d{1,9})\s*$")
+LEADING_NUMBER_RE = re.compile(r"^\s*#(\d{1,9})\s")
+
+
+def suggest(field: forms.Field, *, url: str, target: str) -> None:
+    """Live suggestions while typing: htmx fills `<datalist id=target-list>` and a count in `#target`.
+
+    A native datalist keeps the field a plain text input: keyboard and screen-reader use come from the
+    browser, and without JavaScript the typed text is posted and validated by the server as before.
+    """
+    field.widget.attrs.update(
+        {
+            "list": f"{target}-list",
+            "autocomplete": "off",
+            "hx-get": url,
+            "hx-trigger": "input changed delay:250ms, focus once",
+            "hx-target": f"#{target}",
+            "hx-swap": "innerHTML",
+            "hx-sync": "this:replace",
+            "aria-controls": target,
+        }
+    )
 
 
 class MergeForm(ServiceErrorsMixin, forms.Form):
-    into = forms.CharField(max_length=20, label="Duplicate of request number", help_text="e.g. #12")
+    into = forms.CharField(
+        max_length=200,
+        label="Duplicate of request",
+        help_text="Its number, e.g. #12. Type words of its title to get suggestions.",
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -179,12 +209,17 @@ class MergeForm(ServiceErrorsMixin, forms.Form):
         help_text="Markdown. Shown in both requests' history.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, suggest_url: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "merge-%s")
         super().__init__(*args, **kwargs)
+        if suggest_url:
+            suggest(self.fields["into"], url=suggest_url, target="merge-suggest")
 
     def clean_into(self) -> int:
-        found = NUMBER_RE.match(self.cleaned_data["into"])
+        # A suggestion reads "#12 Title of it": the number leads.
+        found = NUMBER_RE.match(self.cleaned_data["into"]) or LEADING_NUMBER_RE.match(
+            self.cleaned_data["into"]
+        )
         if found is None:
             raise ValidationError("Write the number of the request it duplicates, e.g. #12.")
         return int(found.group(1))
@@ -192,12 +227,17 @@ class MergeForm(ServiceErrorsMixin, forms.Form):
 
 class VoteRecordForm(ServiceErrorsMixin, forms.Form):
     username = forms.CharField(
-        max_length=150, label="Username", widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=150,
+        label="Colleague",
+        help_text="Their username; type part of a name to get suggestions.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     note = forms.CharField(
         required=False, max_length=300, label="Note", help_text="Where you heard it, e.g. 'quarterly review'."
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, suggest_url: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "record-%s")
         super().__init__(*args, **kwargs)
+        if suggest_url:
+            suggest(self.fields["username"], url=suggest_url, target="colleague-suggest")

@@ -1,7 +1,8 @@
 """Event handlers of the board (registered in `RequestsPlugin.event_handlers`).
 
 - `catalog.release_published`: the release's `ships_request_numbers` become shipped, which tells their
-  voters and followers "your request shipped in Kafka Topics 2.3.0" (closing the loop).
+  author "Your request #4 shipped in Kafka Topics 2.3.0", their voters "A request you voted for shipped"
+  and their other followers "A request you follow shipped" (closing the loop).
 - `requests.status_changed`, `requests.official_response`, `requests.merged`: a notification to the
   recipients the service listed in the event (followers at that moment, minus whoever acted).
 
@@ -30,31 +31,59 @@ def ship_requests_of_release(event: Event) -> None:
     )
 
 
-def _publish(event: Event, *, title: str, body: str, url: str | None = None) -> None:
+def _publish(
+    event: Event,
+    *,
+    title: str,
+    body: str,
+    url: str | None = None,
+    recipients: list[int] | None = None,
+    key_suffix: str = "",
+) -> None:
     payload = event.payload
     notification_publish(
-        key=f"event:{event.pk}",
+        key=f"event:{event.pk}{key_suffix}",
         topic_kind="request",
         topic_id=payload["request_id"],
         category="request",
         title=title,
         body_markdown=body,
         url=url or payload["url"],
-        recipient_user_ids=payload.get("recipient_user_ids") or [],
+        recipient_user_ids=(payload.get("recipient_user_ids") or []) if recipients is None else recipients,
         topic_label=f"#{payload['number']} {payload['title']}",
     )
 
 
 def notify_status_changed(event: Event) -> None:
     p = event.payload
-    if p["to_status"] == "shipped" and p.get("shipped_in"):
-        title = f"Your request #{p['number']} shipped in {p['shipped_in']}"
-    else:
-        title = f"#{p['number']} {p['title']}: {LABELS.get(p['to_status'], p['to_status']).lower()}"
     lines = [f"**{p['title']}** is now *{LABELS.get(p['to_status'], p['to_status']).lower()}*."]
     if p.get("note"):
         lines += ["", p["note"]]
-    _publish(event, title=title, body="\n".join(lines))
+    body = "\n".join(lines)
+    if p["to_status"] == "shipped" and p.get("shipped_in"):
+        _notify_shipped(event, body=body)
+        return
+    title = f"#{p['number']} {p['title']}: {LABELS.get(p['to_status'], p['to_status']).lower()}"
+    _publish(event, title=title, body=body)
+
+
+def _notify_shipped(event: Event, *, body: str) -> None:
+    """One notification per audience, each worded for it: the author ("Your request ... shipped"), the
+    voters ("A request you voted for shipped"), everybody else who follows it ("A request you follow
+    shipped"). Each has its own key, so a retried handler still sends each once."""
+    p = event.payload
+    recipients = set(p.get("recipient_user_ids") or [])  # the followers (muted ones and the actor left out)
+    author = {p.get("author_id")} & recipients
+    voters = (set(p.get("voter_ids") or []) & recipients) - author
+    others = recipients - author - voters
+    what = f"#{p['number']} {p['title']}"
+    for key_suffix, title, audience in (
+        (":author", f"Your request #{p['number']} shipped in {p['shipped_in']}", author),
+        (":voters", f"A request you voted for shipped in {p['shipped_in']}: {what}", voters),
+        ("", f"A request you follow shipped in {p['shipped_in']}: {what}", others),
+    ):
+        if audience:
+            _publish(event, title=title, body=body, recipients=sorted(audience), key_suffix=key_suffix)
 
 
 def notify_official_response(event: Event) -> None:

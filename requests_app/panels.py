@@ -1,4 +1,5 @@
-"""The capability page's "Top feature requests" panel (registered by `RequestsPlugin.capability_panels`)."""
+"""The capability page's "Top feature requests" panel (registered by `RequestsPlugin.capability_panels`) and
+the home page's "My requests" (registered by `RequestsPlugin.home_panels`)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,9 @@ def requests_panel_context(request: HttpRequest, capability: Any) -> dict[str, A
         "open_total": total,
         "may_file": can_participate(request.membership),
     }
+
+
+def my_requests_context(request: HttpRequest) -> dict[str, Any]:
+    """The member's own requests, open ones first, newest activity first (two queries)."""
+    mine = selectors.requests_of_author(request.membership, limit=LIMIT)
+    return {"my_requests": mine, "may_file": can_participate(request.membership)}

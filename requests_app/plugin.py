@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.plugins.api import AgoraPlugin, ApiRoute, CapabilityPanel, NavItem, SettingSpec
+from portal.plugins.api import AgoraPlugin, ApiRoute, CapabilityPanel, HomePanel, NavItem, SettingSpec
 
 
 def _non_negative_int(value: Any) -> None:
@@ -45,6 +45,21 @@ class RequestsPlugin(AgoraPlugin):
             )
         ]
 
+    def home_panels(self):
+        from requests_app.panels import my_requests_context
+
+        return [
+            HomePanel(
+                key="my-requests",
+                title="My requests",
+                template="requests_app/home_panel.html",
+                order=30,
+                column="side",
+                permission=lambda request: getattr(request, "membership", None) is not None,
+                get_context=my_requests_context,
+            )
+        ]
+
     def urlpatterns(self):
         from requests_app.urls import urlpatterns
 
@@ -54,6 +69,11 @@ class RequestsPlugin(AgoraPlugin):
         from requests_app.api.views import FeatureRequestViewSet
 
         return [ApiRoute(prefix="requests", viewset=FeatureRequestViewSet, basename="feature-request")]
+
+    def reference_errors(self, *, kind, keys, context):
+        from requests_app.references import reference_errors
+
+        return reference_errors(kind=kind, keys=keys, context=context)
 
     def event_handlers(self):
         from requests_app import handlers

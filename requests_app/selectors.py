@@ -6,16 +6,17 @@ capability of other teams) does not exist for them; requests filed against no ca
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from catalog.models import Capability
 from catalog.selectors import visible_capabilities
-from portal.plugins.api import Membership, Team, TeamMembership, is_tenant_admin
+from portal.plugins.api import Membership, Role, Team, TeamMembership, is_tenant_admin
 from requests_app import search
 from requests_app.models import (
     OPEN_STATUSES,
@@ -76,7 +77,7 @@ def request_list(
     status = filters.get("status") or ""
     if status in STATUS_GROUPS:
         qs = qs.filter(status__in=STATUS_GROUPS[status])
-    elif status:
+    elif status and status != "any":
         qs = qs.filter(status=status)
     if filters.get("tag"):
         qs = qs.filter(Exists(RequestTag.objects.filter(request=OuterRef("pk"), name=filters["tag"])))
@@ -177,14 +178,44 @@ def demand_by_team(feature_request: FeatureRequest) -> list[TeamDemand]:
     return result
 
 
+def requests_of_author(membership: Membership | None, *, limit: int = 5) -> list[FeatureRequest]:
+    """Requests the member filed that they can still see: open ones first, then by latest activity."""
+    if membership is None:
+        return []
+    open_first = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+    return list(
+        visible_requests(membership)
+        .filter(author_id=membership.user_id)
+        .select_related("capability")
+        .order_by(open_first, "-updated_at", "-id")[:limit]
+    )
+
+
 def similar_requests(
     membership: Membership | None, title: str, *, exclude_pk: int | None = None, limit: int = 5
 ) -> list[FeatureRequest]:
-    """Requests resembling a title being typed, best match first, so people vote instead of re-filing."""
+    """Requests resembling a title being typed, best match first, so people vote instead of re-filing.
+
+    A request closed as a duplicate is never offered (its votes moved away): its merge target stands in its
+    place, once, if the member may see it. Two queries (three when a duplicate matched)."""
     qs = search.similar(visible_requests(membership), title)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    return list(qs.select_related("capability")[:limit])
+    found = list(qs.select_related("capability", "duplicate_of", "duplicate_of__capability")[: limit * 3])
+    target_ids = {r.duplicate_of_id for r in found if r.duplicate_of_id}
+    visible_targets = (
+        set(visible_requests(membership).filter(pk__in=target_ids).values_list("pk", flat=True))
+        if target_ids
+        else set()
+    )
+    offered: list[FeatureRequest] = []
+    for candidate in found:
+        if candidate.duplicate_of_id:
+            if candidate.duplicate_of_id not in visible_targets:
+                continue
+            candidate = candidate.duplicate_of
+        if candidate.pk == exclude_pk or any(o.pk == candidate.pk for o in offered):
+            continue
+        offered.append(candidate)
+    return offered[:limit]
 
 
 @dataclass(frozen=True)
@@ -265,3 +296,65 @@ def facets(membership: Membership | None) -> Facets:
     )
     statuses = [("open", "Open"), ("closed", "Closed"), *RequestStatus.choices]
     return Facets(capabilities=capabilities, teams=teams, tags=tags, statuses=statuses)
+
+
+# --- pickers of the triage forms (merge target, colleague whose vote is recorded) ---------------------------
+PICKER_LIMIT = 8
+_NUMBER = re.compile(r"^\s*#?\s*(\d{1,9})\s*$")
+
+
+def merge_targets(
+    membership: Membership | None, source: FeatureRequest, q: str, *, limit: int = PICKER_LIMIT
+) -> list[FeatureRequest]:
+    """Requests `source` may be merged into, matching `q` (a number, `#12`, or words of the title).
+
+    Only what the member sees and triages (a merge changes both requests), never `source` itself, and
+    never a closed duplicate: a match that was merged elsewhere is offered as the request it was merged
+    into. Open requests first, then the most voted. Three queries whatever the matches.
+    """
+    q = q[:200].replace("\x00", "")
+    seen = visible_requests(membership).exclude(pk=source.pk)
+    number = _NUMBER.match(q)
+    if number is not None:
+        found = seen.filter(number=int(number.group(1)))
+    else:
+        terms = [t for t in re.findall(r"\w+", q.lower()) if len(t) >= 2][:6]
+        if not terms:
+            return []
+        match = Q()
+        for term in terms:
+            match &= Q(title__icontains=term)
+        found = seen.filter(match)
+    rows = list(found.select_related("capability").order_by("-vote_count", "-number")[: limit * 3])
+    pointed = {r.duplicate_of_id for r in rows if r.status == RequestStatus.DUPLICATE and r.duplicate_of_id}
+    targets = {r.pk: r for r in seen.filter(pk__in=pointed).select_related("capability")} if pointed else {}
+    may_triage = triage_checker(membership)
+    offered: dict[int, FeatureRequest] = {}
+    for row in rows:
+        item = targets.get(row.duplicate_of_id) if row.status == RequestStatus.DUPLICATE else row
+        if item is None or item.status == RequestStatus.DUPLICATE or item.pk in offered:
+            continue
+        if may_triage(item):
+            offered[item.pk] = item
+    return sorted(offered.values(), key=lambda r: (not r.is_open, -r.vote_count, -r.number))[:limit]
+
+
+def colleagues(q: str, *, limit: int = PICKER_LIMIT) -> list[Membership]:
+    """Members of the current tenant who may vote (not viewers), matching `q` by username or name."""
+    q = q[:150].replace("\x00", "").strip()
+    if len(q) < 1:
+        return []
+    match = Q()
+    for term in q.split()[:3]:
+        match &= (
+            Q(user__username__icontains=term)
+            | Q(user__first_name__icontains=term)
+            | Q(user__last_name__icontains=term)
+        )
+    return list(
+        Membership.objects.filter(match)
+        .exclude(role=Role.VIEWER)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")[:limit]
+    )

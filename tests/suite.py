@@ -56,6 +56,8 @@ def main(argv: list[str]) -> int:
     chromium = chromium_path()
     if chromium is None:
         problems.append("no Chromium (apt-get install chromium) for the browser tier")
+    if shutil.which("npm") is None:  # tests/e2e/axe.py installs axe-core from the lock file with npm ci
+        problems.append("no npm (apt-get install npm) for the browser tier's axe-core checks")
 
     if require and problems:
         print("REQUIRE_SERVICES=1 but: " + "; ".join(problems) + ".", file=sys.stderr)

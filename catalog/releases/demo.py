@@ -177,6 +177,38 @@ INCIDENTS: dict[str, list[tuple]] = {
             ],
         ),
         (
+            "global-dns",
+            "alice",
+            [
+                (
+                    "major_outage",
+                    "Internal zones do not resolve from the eu-west resolvers.",
+                    False,
+                    24 * 23 + 5,
+                ),
+                (
+                    "partial_outage",
+                    "Resolvers restarted; two of six still fail health checks.",
+                    False,
+                    24 * 23 + 4,
+                ),
+                ("operational", "All resolvers answer again. A bad zone push caused it.", True, 24 * 23 + 2),
+            ],
+        ),
+        (
+            "secrets-vault",
+            "alice",
+            [
+                (
+                    "maintenance",
+                    "Planned upgrade to the new storage backend; reads keep working.",
+                    False,
+                    24 * 52,
+                ),
+                ("operational", "Upgrade finished.", True, 24 * 52 - 3),
+            ],
+        ),
+        (
             "ci-runners",
             "alice",
             [
@@ -212,11 +244,14 @@ INCIDENTS: dict[str, list[tuple]] = {
     ],
 }
 FEED_LINK_USERS = {"acme": "alice", "globex": "gina"}
+# The demo catalog has been in use for a while: the status page's 90 days have history, not "No data".
+CATALOG_AGE_DAYS = 120
 
 
 def load(*, tenant: Any, users: dict[str, Any]) -> None:
-    capabilities = {c.slug: c for c in Capability.objects.all()}
     now = timezone.now()
+    Capability.objects.update(created_at=now - timedelta(days=CATALOG_AGE_DAYS))
+    capabilities = {c.slug: c for c in Capability.objects.all()}
     for (
         slug,
         author,
@@ -233,8 +268,12 @@ def load(*, tenant: Any, users: dict[str, Any]) -> None:
         user = users.get(author)
         release = services.release_create(
             capability=capabilities[slug], version=version, kind=kind, title=title, notes=notes,
-            upgrade_notes=upgrade, ships_request_numbers=ships, user=user,
+            upgrade_notes=upgrade, user=user,
         )  # fmt: skip
+        if ships:
+            # The requests these ship are the board's demo data, loaded after this plugin's (in the same
+            # transaction, before any event is dispatched), so the service cannot check them yet.
+            Release.objects.filter(pk=release.pk).update(ships_request_numbers=sorted(ships))
         if days is None:
             continue
         if days < 0:

@@ -17,15 +17,30 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, quote_etag
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from catalog.models import Capability
 from catalog.releases import feedtokens, selectors
 from catalog.releases.models import Release, StatusUpdate
 from catalog.selectors import visible_capability
-from portal.plugins.api import Membership, Tenant, render_markdown, tenant_context
+from portal.plugins.api import Membership, Tenant, render_markdown, tenant_context, tenant_reverse
 
 ID_NAMESPACE = uuid.UUID("6f1c2d1e-8a0b-4c57-9a53-3c1f0f7a5e21")  # fixed forever: entry ids depend on it
+
+
+def capability_feed_links(request: HttpRequest, capability: Capability) -> dict[str, str]:
+    """For the capability page: `feed_url`, the member's private Atom feed of `capability` (linked and
+    announced for autodiscovery), or "" when they have no feed link yet; then `feed_page_url`, the page
+    that creates one (viewing a page never issues a credential)."""
+    page = tenant_reverse("catalog:releases:feed_link") + "?" + urlencode({"capability": capability.slug})
+    membership = getattr(request, "membership", None)
+    token = feedtokens.active_token(membership) if membership is not None else None
+    if token is None:
+        return {"feed_url": "", "feed_page_url": page}
+    text = feedtokens.text_of(token, request.tenant)
+    url = reverse("catalog_public:capability_feed", kwargs={"token": text, "slug": capability.slug})
+    return {"feed_url": request.build_absolute_uri(url), "feed_page_url": page}
 
 
 def stable_id(*parts: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django import forms
@@ -14,6 +15,22 @@ from catalog.releases.services import TEXT_FIELDS
 from portal.plugins.api import ServiceErrorsMixin
 
 SHIPS_HELP = "Feature requests this release ships, e.g. #12, #15. Their voters and followers hear about it."
+PUBLISH_AT_HELP = (
+    "Optional, in UTC: the release goes out automatically at that time (Schedule). Empty: it stays a draft "
+    "until you publish it."
+)
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def publish_at_field(**kwargs: Any) -> forms.DateTimeField:
+    """A date and time in UTC (TIME_ZONE is UTC, so a naive browser value is read as UTC, as labelled)."""
+    return forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=DATETIME_FORMATS,
+        **kwargs,
+    )
+
+
 NUMBER_RE = re.compile(r"#?(\S+)")
 
 
@@ -28,7 +45,7 @@ def parse_request_numbers(text: str) -> list[int]:
 
 
 class ReleaseForm(ServiceErrorsMixin, forms.Form):
-    service_fields = {"ships_request_numbers": "ships"}
+    service_fields = {"ships_request_numbers": "ships", "scheduled_for": "publish_at"}
 
     capability = forms.ModelChoiceField(queryset=Capability.unscoped.none(), to_field_name="slug")
     version = forms.CharField(max_length=64, help_text="e.g. 1.4.0, 2025.06 or v3")
@@ -44,6 +61,7 @@ class ReleaseForm(ServiceErrorsMixin, forms.Form):
         help_text="Markdown. Required for breaking changes: what must people change?",
     )
     ships = forms.CharField(required=False, max_length=500, label="Ships requests", help_text=SHIPS_HELP)
+    publish_at = publish_at_field(required=False, label="Publish at (UTC)", help_text=PUBLISH_AT_HELP)
 
     def __init__(self, *args: Any, capabilities, release: Release | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,7 +76,9 @@ class ReleaseForm(ServiceErrorsMixin, forms.Form):
         return parse_request_numbers(self.cleaned_data.get("ships") or "")
 
     def service_data(self) -> dict[str, Any]:
+        """The release's fields for `release_create`/`release_update` (the publish time is not one)."""
         data = dict(self.cleaned_data)
+        data.pop("publish_at", None)
         if "ships" in data:
             data["ships_request_numbers"] = data.pop("ships")
         return data
@@ -73,15 +93,12 @@ class ReleaseForm(ServiceErrorsMixin, forms.Form):
             "notes": release.notes,
             "upgrade_notes": release.upgrade_notes,
             "ships": ", ".join(f"#{n}" for n in release.ships_request_numbers),
+            "publish_at": release.scheduled_for,
         }
 
 
 class ScheduleForm(forms.Form):
-    scheduled_for = forms.DateTimeField(
-        label="Publish at (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-    )
+    scheduled_for = publish_at_field(label="Publish at (UTC)")
 
 
 class StatusUpdateForm(ServiceErrorsMixin, forms.Form):
@@ -96,6 +113,17 @@ class StatusUpdateForm(ServiceErrorsMixin, forms.Form):
     resolved = forms.BooleanField(
         required=False, label="Resolved: the capability is operational again (closes the incident)"
     )
+    # One token per rendered form: posting the same form twice (a double click) posts one update.
+    submission_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": "This form is out of date: reload the page and post again."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
 
 
 class ChangelogFilterForm(forms.Form):

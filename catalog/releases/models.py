@@ -5,6 +5,8 @@ Imported at the bottom of `catalog.models`, so Django registers them under the `
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +14,8 @@ from django.utils import timezone
 
 from catalog.models import Capability, Status
 from portal.plugins.api import Membership, TenantOwnedModel
+
+HEADLINE_LENGTH = 90
 
 
 class ReleaseKind(models.TextChoices):
@@ -112,6 +116,9 @@ class StatusUpdate(TenantOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The hidden token of the form that posted it: a second identical POST (a double click, a resent
+    # form) finds this row and answers it instead of posting twice. Null for the API and older rows.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -120,6 +127,11 @@ class StatusUpdate(TenantOwnedModel):
                 fields=["tenant", "capability"],
                 condition=Q(incident__isnull=True, resolved_at__isnull=True),
                 name="uniq_open_incident_per_capability",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "submission_key"],
+                condition=Q(submission_key__isnull=False),
+                name="uniq_status_update_submission",
             ),
         ]
         indexes = [
@@ -137,6 +149,16 @@ class StatusUpdate(TenantOwnedModel):
     @property
     def is_open(self) -> bool:
         return self.incident_id is None and self.resolved_at is None
+
+    @property
+    def headline(self) -> str:
+        """An incident's title on status pages: the first line of its message without Markdown marks
+        (updates have no title field; the first line is what maintainers write as one)."""
+        first = next((line for line in self.message.splitlines() if line.strip()), "")
+        text = re.sub(r"[#*_`>\[\]]+", "", first).strip()
+        if not text:
+            return self.get_status_display()
+        return text if len(text) <= HEADLINE_LENGTH else text[: HEADLINE_LENGTH - 1].rstrip() + "…"
 
 
 class FeedToken(TenantOwnedModel):

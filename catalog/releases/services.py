@@ -17,6 +17,7 @@ follow-ups join it, a resolving update closes it and sets the capability back to
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,13 @@ from django.utils.html import strip_tags
 from catalog.models import Capability, Status
 from catalog.releases.models import Release, ReleaseKind, ReleaseState, StatusUpdate
 from catalog.services import capability_set_status
-from portal.plugins.api import event_emit, get_current_tenant, render_markdown, tenant_reverse
+from portal.plugins.api import (
+    event_emit,
+    get_current_tenant,
+    reference_errors,
+    render_markdown,
+    tenant_reverse,
+)
 
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$")
 MAX_TITLE = 200
@@ -56,7 +63,7 @@ def version_key(version: str) -> str:
 
 
 def _request_numbers(value: Any, err) -> list[int]:
-    """Positive ints, deduplicated, sorted. Only the format is checked; the requests plugin resolves them."""
+    """Positive ints, deduplicated, sorted. The format only: `_check_shipped_requests` resolves them."""
     if value is None:
         return []
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -72,6 +79,18 @@ def _request_numbers(value: Any, err) -> list[int]:
     if len(numbers) > MAX_SHIPPED:
         err("ships_request_numbers", f"At most {MAX_SHIPPED} requests per release.")
     return numbers
+
+
+def _check_shipped_requests(clean: dict[str, Any], instance: Release | None, err) -> None:
+    """Every number must name a request this release can ship, asked of the plugin that owns requests (the
+    catalog does not import it); without such a plugin there is nothing to check against."""
+    numbers = clean.get("ships_request_numbers", getattr(instance, "ships_request_numbers", []))
+    capability = clean.get("capability") or getattr(instance, "capability", None)
+    if not numbers or capability is None:
+        return
+    problems = reference_errors(kind="request", keys=numbers, context={"capability_id": capability.pk})
+    for number in sorted(problems or {}):
+        err("ships_request_numbers", problems[number])
 
 
 def _validate(data: dict[str, Any], *, instance: Release | None) -> dict[str, Any]:
@@ -119,6 +138,8 @@ def _validate(data: dict[str, Any], *, instance: Release | None) -> dict[str, An
     upgrade = clean.get("upgrade_notes", getattr(instance, "upgrade_notes", ""))
     if kind == ReleaseKind.BREAKING and not upgrade:
         err("upgrade_notes", "A breaking change needs upgrade notes: tell people what to change.")
+    if not errors and ("ships_request_numbers" in clean or "capability" in clean):
+        _check_shipped_requests(clean, instance, err)
     if not errors and "version" in clean:
         capability = clean.get("capability") or instance.capability  # type: ignore[union-attr]
         taken = Release.objects.filter(capability=capability, version_key=version_key(clean["version"]))
@@ -344,8 +365,14 @@ def status_update_post(
     status: str | None = None,
     resolved: bool = False,
     user: Any = None,
+    submission_key: uuid.UUID | None = None,
 ) -> StatusUpdate:
     """Post an update about `capability` and make it its current status.
+
+    `submission_key` (the page form's hidden token) makes the post idempotent: when an update with that key
+    exists already (a double click, a resent form), it is returned and nothing is posted or announced again.
+    The check runs after the capability row is locked, so the second of two simultaneous posts waits for the
+    first to commit and then finds it; the unique constraint backs this up.
 
     - No incident open, status not operational: opens an incident (this update is its root).
     - Incident open, not resolving: a follow-up (any status, also "operational" while monitoring a fix).
@@ -371,6 +398,12 @@ def status_update_post(
     if errors:
         raise ValidationError(errors)
     locked = Capability.objects.select_for_update().get(pk=capability.pk)
+    if submission_key is not None:
+        earlier = StatusUpdate.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            if earlier.capability_id != locked.pk:
+                raise ValidationError({"message": "This form was already used for another capability."})
+            return earlier
     open_root = StatusUpdate.objects.filter(
         capability=locked, incident__isnull=True, resolved_at__isnull=True
     ).first()
@@ -386,6 +419,7 @@ def status_update_post(
         resolved_at=now if resolved and open_root is None else None,
         created_by=user,
         created_at=now,
+        submission_key=submission_key,
     )
     if resolved and open_root is not None:
         open_root.resolved_at = now

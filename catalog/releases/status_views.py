@@ -35,6 +35,7 @@ def capability_status(request: HttpRequest, slug: str) -> HttpResponse:
     may_write = can_maintain(request.membership, capability.owner_team_id)
     form = StatusUpdateForm()
     status = 200
+    posted = ""
     if request.method == "POST":
         if not may_write:
             raise PermissionDenied(
@@ -49,12 +50,15 @@ def capability_status(request: HttpRequest, slug: str) -> HttpResponse:
                     message=form.cleaned_data["message"],
                     resolved=form.cleaned_data["resolved"],
                     user=request.user,
+                    submission_key=form.cleaned_data["submission_key"],
                 )
             except ValidationError as exc:
                 form.apply_service_errors(exc)
             else:
-                messages.success(request, "Resolved." if update.resolved else "Status update posted.")
+                # The same words for a repeated post of the same form: it is the one update already posted.
+                posted = "Posted: the incident is resolved." if update.resolved else "Posted."
                 if not request.htmx:
+                    _say_once(request, posted)
                     return redirect_after_write(
                         request, tenant_reverse("catalog:releases:capability_status", slug=capability.slug)
                     )
@@ -73,10 +77,21 @@ def capability_status(request: HttpRequest, slug: str) -> HttpResponse:
         "open_incident": open_incident,
         "form": form,
         "may_write": may_write,
+        "posted": posted,  # htmx: the confirmation shown inside the swapped board
     }
     response = TemplateResponse(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _say_once(request: HttpRequest, text: str) -> None:
+    """Queue a success message unless the same one is waiting already: after a double click the first
+    answer never reached the browser, and its "Posted." is still pending in the session."""
+    pending = messages.get_messages(request)
+    waiting = any(str(message) == text for message in pending)
+    pending.used = False  # only looked at: they are still shown on the next page
+    if not waiting:
+        messages.success(request, text)
 
 
 @login_required

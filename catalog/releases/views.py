@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog.models import Capability
 from catalog.releases import selectors, services
 from catalog.releases.forms import ChangelogFilterForm, ReleaseForm, ScheduleForm
-from catalog.releases.models import Release, ReleaseKind
+from catalog.releases.models import Release, ReleaseKind, ReleaseState
 from catalog.releases.services import TransitionError
 from catalog.selectors import visible_capability
 from portal.plugins.api import can_maintain, redirect_after_write, tenant_reverse
@@ -141,21 +141,57 @@ def release_create(request: HttpRequest) -> HttpResponse:
         initial = {"capability": chosen.slug} if chosen else {}
         return _form_page(request, ReleaseForm(capabilities=capabilities, initial=initial), None, chosen)
     form = ReleaseForm(request.POST, capabilities=capabilities)
-    if form.is_valid():
+    if form.is_valid() and _publish_choice_is_clear(form, request.POST.get("action")):
         publish = request.POST.get("action") == "publish"
+        at = form.cleaned_data.get("publish_at")
         try:
-            with transaction.atomic():  # "publish now" keeps nothing if publishing fails
+            with transaction.atomic():  # "publish now" or "schedule" keeps nothing if that step fails
                 release = services.release_create(**form.service_data(), user=request.user)
                 if publish:
                     services.release_publish(release=release, user=request.user)
+                elif at is not None:
+                    services.release_schedule(release=release, at=at, user=request.user)
         except ValidationError as exc:
             form.apply_service_errors(exc)
         else:
-            messages.success(request, "Published: subscribers are being told." if publish else "Draft saved.")
+            if publish:
+                messages.success(request, "Published: subscribers are being told.")
+            elif at is not None:
+                messages.success(request, _scheduled_message(release))
+            else:
+                messages.success(request, "Draft saved.")
             return redirect_after_write(
                 request, tenant_reverse("catalog:releases:detail", release_pk=release.pk)
             )
     return _form_page(request, form, None, chosen)
+
+
+def _publish_choice_is_clear(form: ReleaseForm, action: str | None) -> bool:
+    """ "Publish now" with a publish time, or "Schedule" without one, is a form error (nothing is saved)."""
+    at = form.cleaned_data.get("publish_at")
+    if action == "publish" and at is not None:
+        form.add_error(
+            "publish_at", "Publish now, or at this time with Schedule: clear the time to publish now."
+        )
+    elif action == "schedule" and at is None:
+        form.add_error("publish_at", "Choose when to publish it (UTC).")
+    return not form.errors
+
+
+def _scheduled_message(release: Release) -> str:
+    return f"Scheduled: it will be published at {release.scheduled_for:%Y-%m-%d %H:%M} UTC."
+
+
+def _apply_publish_at(release: Release, at: Any) -> str | None:
+    """The edit form's "Publish at": a new time (re)schedules, an emptied one sends it back to draft."""
+    current = release.scheduled_for.replace(second=0, microsecond=0) if release.scheduled_for else None
+    if at is not None and at != current:  # the field shows minutes: an unchanged one keeps the exact time
+        services.release_schedule(release=release, at=at)
+        return _scheduled_message(release)
+    if at is None and release.state == ReleaseState.SCHEDULED:
+        services.release_unschedule(release=release)
+        return "Saved, and back to draft: it will not be published until you publish or schedule it."
+    return None
 
 
 @login_required
@@ -172,14 +208,18 @@ def release_edit(request: HttpRequest, release_pk: int) -> HttpResponse:
     form = ReleaseForm(request.POST, capabilities=capabilities, release=release)
     if form.is_valid():
         try:
-            services.release_update(release=release, **form.service_data())
+            with transaction.atomic():  # a refused publish time keeps the other changes unsaved too
+                services.release_update(release=release, **form.service_data())
+                scheduled = None
+                if "publish_at" in form.fields:  # not once published
+                    scheduled = _apply_publish_at(release, form.cleaned_data.get("publish_at"))
         except ValidationError as exc:
             form.apply_service_errors(exc)
         except TransitionError as exc:
             form.add_error(None, str(exc))
             return _form_page(request, form, release, release.capability)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, scheduled or "Saved.")
             return redirect_after_write(
                 request, tenant_reverse("catalog:releases:detail", release_pk=release.pk)
             )
@@ -224,8 +264,7 @@ def release_schedule(request: HttpRequest, release_pk: int) -> HttpResponse:
         except TransitionError as exc:
             return _detail(request, release, status=409, error=str(exc))
         else:
-            when = f"{release.scheduled_for:%Y-%m-%d %H:%M} UTC"
-            messages.success(request, f"Scheduled: it will be published at {when}.")
+            messages.success(request, _scheduled_message(release))
             return redirect_after_write(
                 request, tenant_reverse("catalog:releases:detail", release_pk=release.pk)
             )

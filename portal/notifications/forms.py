@@ -46,13 +46,15 @@ class RouteForm(ServiceErrorsMixin, forms.Form):
     releases = forms.BooleanField(required=False, initial=True)
     status = forms.BooleanField(required=False, initial=True, label="Status updates")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, membership=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = topics.choices_for(TopicKind.CAPABILITY)
-        if choices is not None:  # the catalog registered a picker
-            self.fields["topic_id"] = forms.TypedChoiceField(
-                choices=[("", "—"), *choices], coerce=int, required=False, label="Capability"
-            )
+        choices = topics.choices_for(TopicKind.CAPABILITY, membership)
+        if choices is not None:  # the catalog registered a picker: only what this member may see
+            # Still an integer field: the posted id is checked by the service (`require_visible`), so a
+            # hidden or foreign id answers 404 "No such capability." like the API, not "invalid choice".
+            field = self.fields["topic_id"]
+            field.widget = forms.Select(choices=[("", "Choose a capability…"), *choices])
+            field.help_text = "Grouped by the owning team; type a name's first letters to jump to it."
             del self.fields["topic_label"]
 
     def clean(self):

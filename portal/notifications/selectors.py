@@ -45,6 +45,16 @@ def topic_follower_ids(*, topic_kind: str, topic_id: int | None) -> set[int]:
     )
 
 
+def followed_topic_ids(user_id: int) -> dict[str, set[int]]:
+    """What a user actively follows, by topic kind (`{"capability": {3, 7}, "tenant": {0}}`): one query, for
+    pages that show "what's new for what I follow" without knowing the kinds' models."""
+    followed: dict[str, set[int]] = {}
+    rows = Subscription.objects.filter(user_id=user_id, active=True).values_list("topic_kind", "topic_id")
+    for kind, topic_id in rows:
+        followed.setdefault(kind, set()).add(topic_id)
+    return followed
+
+
 def preferences_of(user_id: int, channels: list[tuple[str, str]]) -> list[dict]:
     """Effective frequency per personal channel (defaults filled in)."""
     chosen = dict(ChannelPreference.objects.filter(user_id=user_id).values_list("channel", "frequency"))
@@ -58,11 +68,15 @@ def preferences_of(user_id: int, channels: list[tuple[str, str]]) -> list[dict]:
     ]
 
 
-def inbox_of(user_id: int, *, unread_only: bool = False) -> QuerySet[InboxItem]:
+def inbox_of(user_id: int, *, unread_only: bool = False, category: str = "") -> QuerySet[InboxItem]:
+    """The user's inbox, newest event first: ordered (and dated on the page) by when the notification was
+    created, not by when its inbox row was delivered (a retried or digested delivery arrives late)."""
     qs = InboxItem.objects.filter(user_id=user_id).select_related("notification")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    return qs.order_by("-created_at", "-id")
+    if category:
+        qs = qs.filter(notification__category=category)
+    return qs.order_by("-notification__created_at", "-id")
 
 
 def unread_count(user_id: int) -> int:

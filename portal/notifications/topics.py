@@ -26,7 +26,8 @@ class TopicType:
     exists: Callable[[int], bool] | None = None  # called inside the current tenant
     visible: Callable[[Membership | None, int], bool] | None = None  # may this member see it?
     label: Callable[[int], str] | None = None
-    choices: Callable[[], list[tuple[int, str]]] | None = None  # (id, label) pairs for pickers
+    # (group, [(id, label), ...]) for pickers, only what this member may see
+    choices: Callable[[Membership | None], list[tuple[str, list[tuple[int, str]]]]] | None = None
 
 
 _registry: dict[str, TopicType] = {}
@@ -37,7 +38,7 @@ def notification_topic_register(
     *,
     exists: Callable[[int], bool] | None = None,
     label: Callable[[int], str] | None = None,
-    choices: Callable[[], list[tuple[int, str]]] | None = None,
+    choices: Callable[[Membership | None], list[tuple[str, list[tuple[int, str]]]]] | None = None,
     visible: Callable[[Membership | None, int], bool] | None = None,
 ) -> None:
     """Let the core validate, name and offer topics of `kind` (all callables run in the current tenant)."""
@@ -46,12 +47,20 @@ def notification_topic_register(
     _registry[kind] = TopicType(exists=exists, label=label, choices=choices, visible=visible)
 
 
-def choices_for(kind: str) -> list[tuple[int, str]] | None:
+def choices_for(kind: str, membership: Membership | None) -> list[tuple[str, list[tuple[int, str]]]] | None:
+    """Grouped (id, label) choices of `kind` that `membership` may see, for a picker; None: no hook.
+
+    The hook filters by the member itself (a picker must not list a hidden capability's name); the
+    chosen id is still checked by `require_visible` when the form is posted.
+    """
     checker = _registry.get(kind)
     if checker is None or checker.choices is None:
         return None
     try:
-        return list(checker.choices())
+        return [
+            (str(group), [(int(pk), str(label)) for pk, label in items])
+            for group, items in checker.choices(membership)
+        ]
     except Exception:  # a broken hook falls back to typing an id
         return None
 

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.notifications import selectors, services
 from portal.notifications.follow import follow_context
-from portal.notifications.models import Subscription, TopicKind
+from portal.notifications.models import Category, Subscription, TopicKind
 from portal.notifications.services.subscriptions import allowed_frequencies, personal_channels
 from portal.notifications.topics import InvalidTopic, UnknownTopic
 from portal.ui.urls import tenant_reverse
 
 TEMPLATE = "notifications/preferences.html"
+INBOX_PAGE = 25
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -143,9 +145,27 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox in pages of INBOX_PAGE, filtered by unread and by kind; an unknown kind answers 400."""
     unread_only = request.GET.get("unread") == "1"
-    items = list(selectors.inbox_of(request.user.pk, unread_only=unread_only)[:100])
-    context = {"items": items, "unread_only": unread_only, "unread": selectors.unread_count(request.user.pk)}
+    kind = request.GET.get("kind", "")
+    if kind and kind not in Category.values:
+        return HttpResponse(
+            f"Unknown kind {kind[:40]!r}; choose one of: {', '.join(Category.values)}.",
+            status=400,
+            content_type="text/plain",
+        )
+    items = selectors.inbox_of(request.user.pk, unread_only=unread_only, category=kind)
+    page = Paginator(items, INBOX_PAGE).get_page(request.GET.get("page") or 1)
+    query = {k: v for k, v in (("unread", "1" if unread_only else ""), ("kind", kind)) if v}
+    context = {
+        "items": page.object_list,
+        "page": page,
+        "unread_only": unread_only,
+        "kind": kind,
+        "kinds": Category.choices,
+        "query": urlencode(query),
+        "unread": selectors.unread_count(request.user.pk),
+    }
     return TemplateResponse(request, "notifications/inbox.html", context)
 
 

@@ -19,6 +19,7 @@ from portal.accounts.permissions import is_tenant_admin, maintained_team_ids
 from portal.notifications import selectors, services
 from portal.notifications.forms import EndpointCreateForm, EndpointUpdateForm, RouteForm
 from portal.notifications.models import ChannelRoute
+from portal.notifications.services.endpoints import EndpointTestLimited
 from portal.notifications.topics import UnknownTopic
 from portal.ui.urls import tenant_reverse
 
@@ -75,7 +76,7 @@ def _detail_context(request, endpoint, *, secret: str = "", form=None, route_for
         "endpoint": endpoint,
         "secret": secret,
         "form": form or EndpointUpdateForm(initial={"name": endpoint.name}),
-        "route_form": route_form or RouteForm(),
+        "route_form": route_form or RouteForm(membership=request.membership),
         "routes": list(selectors.routes_of(endpoint)),
         "failures": list(selectors.recent_failures(endpoint)),
     }
@@ -83,7 +84,10 @@ def _detail_context(request, endpoint, *, secret: str = "", form=None, route_for
 
 @login_required
 def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET shows health, routes and recent failures; POST `action` = update | enable | rotate | delete."""
+    """GET shows health, routes and recent failures.
+
+    POST `action` = update | enable | rotate | test | delete.
+    """
     endpoint = _endpoint(request, pk)
     action = request.POST.get("action", "update") if request.method == "POST" else None
     if action == "delete":
@@ -96,6 +100,8 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(
             tenant_reverse("notifications:endpoint_detail", pk=endpoint.pk), status=303
         )
+    if action == "test":
+        return _send_test(request, endpoint)
     if action == "rotate":
         try:
             secret = services.endpoint_rotate_secret(endpoint=endpoint)
@@ -126,11 +132,24 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _send_test(request: HttpRequest, endpoint) -> HttpResponse:
+    """Post a test message now and show its outcome on the page (429 with Retry-After past the limit)."""
+    try:
+        result = services.endpoint_send_test(endpoint=endpoint, actor=request.membership)
+    except EndpointTestLimited as exc:
+        context = _detail_context(request, endpoint) | {"test_error": str(exc)}
+        response = TemplateResponse(request, "notifications/endpoint_detail.html", context, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    context = _detail_context(request, endpoint) | {"test_result": result}
+    return TemplateResponse(request, "notifications/endpoint_detail.html", context)
+
+
 @login_required
 @require_POST
 def route_add(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = _endpoint(request, pk)
-    form = RouteForm(request.POST)
+    form = RouteForm(request.POST, membership=request.membership)
     status = 400
     if form.is_valid():
         data = form.cleaned_data

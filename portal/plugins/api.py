@@ -22,19 +22,20 @@ from portal.notifications.crypto import decrypt as decrypt_secret
 from portal.notifications.crypto import encrypt as encrypt_secret
 from portal.notifications.engine.publish import notification_publish
 from portal.notifications.follow import render_follow_button
-from portal.notifications.selectors import topic_follower_ids
+from portal.notifications.selectors import followed_topic_ids, topic_follower_ids
 from portal.notifications.services.subscriptions import subscriptions_copy, subscriptions_ensure
 from portal.notifications.topics import notification_topic_register
 from portal.plugins.base import (
     AgoraPlugin,
     ApiRoute,
     CapabilityPanel,
+    HomePanel,
     NavItem,
     NotificationChannel,
     SettingSpec,
 )
 from portal.plugins.operations import RunSQLOnPostgres
-from portal.plugins.registry import capability_panels, plugins
+from portal.plugins.registry import capability_panels, plugins, reference_errors
 from portal.tenancy.admin import TenantScopedAdmin
 from portal.tenancy.context import get_current_tenant, require_current_tenant, tenant_context
 from portal.tenancy.models import Membership, Role, Tenant, TenantOwnedModel
@@ -49,6 +50,7 @@ __all__ = [
     "ApiRoute",
     "CapabilityPanel",
     "Event",
+    "HomePanel",
     "IsTenantAdmin",
     "IsTenantMember",
     "Membership",
@@ -72,6 +74,7 @@ __all__ = [
     "decrypt_secret",
     "encrypt_secret",
     "event_emit",
+    "followed_topic_ids",
     "get_current_tenant",
     "is_tenant_admin",
     "maintained_team_ids",
@@ -80,6 +83,7 @@ __all__ = [
     "notification_topic_register",
     "plugins",
     "redirect_after_write",
+    "reference_errors",
     "render_capability_panels",
     "render_follow_button",
     "render_markdown",

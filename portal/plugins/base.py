@@ -39,6 +39,22 @@ class CapabilityPanel:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    """A block on the tenant home page. `template` renders with `request`, `panel` and `get_context(request)`.
+
+    `column` is "main" (what is new, what needs me) or "side" (shortcuts, short lists). A panel whose
+    context says `{"hidden": True}` is left out (e.g. nothing to show and nothing to offer)."""
+
+    key: str
+    title: str
+    template: str
+    order: int = 100
+    column: str = "main"
+    permission: Callable[[HttpRequest], bool] | None = None
+    get_context: Callable[[HttpRequest], Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class ApiRoute:
     """A DRF viewset mounted on the shared `/api/v1/` router."""
 
@@ -88,6 +104,9 @@ class AgoraPlugin:
     def capability_panels(self) -> Sequence[CapabilityPanel]:
         return ()
 
+    def home_panels(self) -> Sequence[HomePanel]:
+        return ()
+
     def urlpatterns(self) -> Sequence[URLPattern | URLResolver]:
         return ()
 
@@ -104,6 +123,15 @@ class AgoraPlugin:
 
     def notification_channels(self) -> Sequence[NotificationChannel]:
         return ()
+
+    def reference_errors(
+        self, *, kind: str, keys: Sequence[Any], context: Mapping[str, Any]
+    ) -> Mapping[Any, str] | None:
+        """Check references another plugin is about to store to this plugin's objects, e.g. the catalog's
+        "ships requests #4, #99" (kind "request", keys [4, 99], context {"capability_id": 7}). Return None
+        when `kind` is not this plugin's; otherwise a message per key that does not resolve (empty: all
+        fine). Called in the current tenant, inside the caller's transaction."""
+        return None
 
     def team_archive_blockers(self, team: Any) -> Sequence[str]:
         """Why `team` cannot be archived yet, as messages for the admin (e.g. "owns 2 active capabilities:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,14 @@ from django.core.exceptions import ImproperlyConfigured
 from packaging.version import InvalidVersion, Version
 
 import portal
-from portal.plugins.base import AgoraPlugin, ApiRoute, CapabilityPanel, NavItem, NotificationChannel
+from portal.plugins.base import (
+    AgoraPlugin,
+    ApiRoute,
+    CapabilityPanel,
+    HomePanel,
+    NavItem,
+    NotificationChannel,
+)
 from portal.plugins.discovery import DiscoveredPlugin, PluginDiscoveryError, discovered_plugins
 
 logger = logging.getLogger(__name__)
@@ -126,6 +133,12 @@ def capability_panels() -> list[CapabilityPanel]:
     )
 
 
+def home_panels() -> list[HomePanel]:
+    return sorted(
+        (panel for p in iter_plugins() for panel in p.home_panels()), key=lambda h: (h.order, h.key)
+    )
+
+
 def api_routes() -> list[ApiRoute]:
     return [route for p in iter_plugins() for route in p.api_routes()]
 
@@ -140,6 +153,16 @@ def event_handlers() -> dict[str, list[Callable[..., None]]]:
 
 def notification_channels() -> dict[str, NotificationChannel]:
     return {c.key: c for p in iter_plugins() for c in p.notification_channels()}
+
+
+def reference_errors(*, kind: str, keys: Sequence[Any], context: Mapping[str, Any]) -> dict[Any, str] | None:
+    """What is wrong with references of `kind` (see `AgoraPlugin.reference_errors`): a message per key that
+    does not resolve, or None when no installed plugin serves that kind (nothing to check against)."""
+    answers = [p.reference_errors(kind=kind, keys=keys, context=context) for p in iter_plugins()]
+    known = [answer for answer in answers if answer is not None]
+    if not known:
+        return None
+    return {key: message for answer in known for key, message in answer.items()}
 
 
 def team_archive_blockers(team: Any) -> list[str]:

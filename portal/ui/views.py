@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from portal.accounts.selectors import teams_of_user
 from portal.tenancy.selectors import memberships_of
+from portal.ui.panels import render_home_panels
 from portal.ui.urls import tenant_reverse
 
 
@@ -29,7 +30,14 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tenant_home(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "ui/tenant_home.html", {"my_teams": teams_of_user(request.user.pk)})
+    """What is new and what needs me, from every plugin's home panels (constant queries per panel)."""
+    panels = render_home_panels(request)
+    context = {
+        "my_teams": teams_of_user(request.user.pk),
+        "main_panels": [p for p in panels if p.column != "side"],
+        "side_panels": [p for p in panels if p.column == "side"],
+    }
+    return TemplateResponse(request, "ui/tenant_home.html", context)
 
 
 @never_cache

@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.models import Capability
 from portal.plugins.api import Membership, require_current_tenant
 from requests_app import search, workflow
-from requests_app.models import FeatureRequest, RequestSequence, RequestStatus, RequestTag
+from requests_app.models import FeatureRequest, RequestSequence, RequestStatus, RequestTag, Vote
 from requests_app.permissions import can_edit_request, can_participate, can_triage
 from requests_app.services import common
 from requests_app.services.common import Errors, require
@@ -157,6 +157,11 @@ def change_status_locked(
         actor_id=actor_id,
         shipped_in=feature_request.shipped_in if status == RequestStatus.SHIPPED else "",
         recipient_user_ids=common.followers(feature_request, exclude=actor_id),
+        # Who filed it and who voted: "your request shipped" is worded for each (see handlers).
+        author_id=feature_request.author_id,
+        voter_ids=sorted(Vote.objects.filter(request=feature_request).values_list("user_id", flat=True))
+        if status == RequestStatus.SHIPPED
+        else [],
     )
     return feature_request
 

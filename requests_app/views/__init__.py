@@ -12,18 +12,22 @@ looks exactly like one that does not exist (404).
 - `pages`: the request page, filing and editing a request.
 - `actions`: votes, triage (status, merge, votes recorded for someone).
 - `comments`: comment, edit, delete.
+- `pickers`: suggestions for the triage forms (merge target, colleague whose vote is recorded).
 """
 
 from requests_app.views.actions import merge, status_change, vote, vote_record
 from requests_app.views.board import request_list, roadmap, similar
 from requests_app.views.comments import comment_create, comment_delete, comment_edit
 from requests_app.views.pages import request_create, request_detail, request_edit
+from requests_app.views.pickers import colleagues, merge_targets
 
 __all__ = [
+    "colleagues",
     "comment_create",
     "comment_delete",
     "comment_edit",
     "merge",
+    "merge_targets",
     "request_create",
     "request_detail",
     "request_edit",

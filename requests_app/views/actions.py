@@ -30,7 +30,7 @@ from requests_app.views.common import (
     safe_next,
     too_many,
 )
-from requests_app.views.pages import detail_response
+from requests_app.views.pages import colleague_suggest_url, detail_response, merge_suggest_url
 
 VOTE_FRAGMENT = "requests_app/_vote.html#swap"
 TRIAGE_ONLY = "Only maintainers of the owning team (or tenant admins) can do that."
@@ -117,7 +117,7 @@ def merge(request: HttpRequest, number: int) -> HttpResponse:
     """Close this request as a duplicate of another (`into`), moving its votes and followers there."""
     feature_request = request_or_404(request, number)
     _require_triage(request, feature_request)
-    form = MergeForm(request.POST)
+    form = MergeForm(request.POST, suggest_url=merge_suggest_url(feature_request))
     if form.is_valid():
         into = form.cleaned_data["into"]
         target = selectors.request_detail(request.membership, number=into)
@@ -149,7 +149,7 @@ def vote_record(request: HttpRequest, number: int) -> HttpResponse:
     """A maintainer records a colleague's vote (heard in a meeting); shown as recorded on their behalf."""
     feature_request = request_or_404(request, number)
     _require_triage(request, feature_request)
-    form = VoteRecordForm(request.POST)
+    form = VoteRecordForm(request.POST, suggest_url=colleague_suggest_url(feature_request))
     if form.is_valid():
         username = form.cleaned_data["username"].strip()
         try:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from catalog.selectors import visible_capabilities
 from portal.plugins.api import tenant_reverse
 from requests_app import selectors
-from requests_app.forms import BoardFilterForm
+from requests_app.forms import DEFAULT_STATUS, BoardFilterForm
 from requests_app.permissions import can_participate
 from requests_app.views.common import query_param
 
@@ -27,7 +27,7 @@ def _shown(values: dict) -> dict[str, str]:
     shown: dict[str, str] = {}
     for key in ("q", *BoardFilterForm.FILTER_KEYS, "sort"):
         value = values[key]
-        if key == "sort" and value == "top":
+        if (key, value) in (("sort", "top"), ("status", DEFAULT_STATUS)):
             continue
         if value is True:
             value = "1"
@@ -59,7 +59,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "list_url": list_url,
         "query": urlencode(shown),
         "here": here,
-        "filtered": any(values[k] for k in ("q", *BoardFilterForm.FILTER_KEYS)),
+        "filtered": any(values[k] for k in ("q", *BoardFilterForm.FILTER_KEYS) if k != "status")
+        or values["status"] != DEFAULT_STATUS,
         "may_vote": can_participate(membership),
     }
     template = "requests_app/request_list.html"

@@ -74,6 +74,14 @@ def _comments(
     ]
 
 
+def merge_suggest_url(feature_request: FeatureRequest) -> str:
+    return tenant_reverse("requests_app:merge_targets", number=feature_request.number)
+
+
+def colleague_suggest_url(feature_request: FeatureRequest) -> str:
+    return tenant_reverse("requests_app:colleagues", number=feature_request.number)
+
+
 def detail_context(request: HttpRequest, feature_request: FeatureRequest, **extra: Any) -> dict[str, Any]:
     """Everything the request page shows; `extra` carries bound forms with errors, `flash`, `error`."""
     membership = request.membership
@@ -111,8 +119,16 @@ def detail_context(request: HttpRequest, feature_request: FeatureRequest, **extr
         "shipped_url": _safe_link(feature_request.shipped_in_url),
         "comment_form": CommentForm(may_triage=may_triage) if may_participate else None,
         "status_form": (StatusForm(current=status) if may_triage and workflow.allowed_next(status) else None),
-        "merge_form": MergeForm() if may_triage and status != RequestStatus.DUPLICATE else None,
-        "record_form": VoteRecordForm() if may_triage and feature_request.is_open else None,
+        "merge_form": (
+            MergeForm(suggest_url=merge_suggest_url(feature_request))
+            if may_triage and status != RequestStatus.DUPLICATE
+            else None
+        ),
+        "record_form": (
+            VoteRecordForm(suggest_url=colleague_suggest_url(feature_request))
+            if may_triage and feature_request.is_open
+            else None
+        ),
     }
     context.update(extra)
     return context

@@ -89,6 +89,14 @@ def test_only_maintainers_and_admins_may_create_and_edit(catalog, login):
         assert login(user).get("/t/alpha/catalog/kafka-topics/edit/").status_code == expected
 
 
+def link_rows(*rows: tuple[str, str, str]) -> dict[str, str]:
+    """The link editor's formset fields for `rows` of (kind, title, url)."""
+    data = {"links-TOTAL_FORMS": str(len(rows)), "links-INITIAL_FORMS": "0"}
+    for i, (kind, title, url) in enumerate(rows):
+        data |= {f"links-{i}-kind": kind, f"links-{i}-title": title, f"links-{i}-url": url}
+    return data
+
+
 def test_create_via_form_and_inline_errors(catalog, login):
     client = login(catalog.maintainer)
     bad = client.post(
@@ -98,7 +106,7 @@ def test_create_via_form_and_inline_errors(catalog, login):
             "owner_team": catalog.team.slug,
             "lifecycle": "ga",
             "visibility": "tenant",
-            "links": "docs | x | javascript:alert(1)",
+            **link_rows(("docs", "x", "javascript:alert(1)")),
         },
     )
     assert bad.status_code == 400
@@ -111,7 +119,7 @@ def test_create_via_form_and_inline_errors(catalog, login):
             "lifecycle": "beta",
             "visibility": "tenant",
             "tags": "otel, tracing",
-            "links": "docs | Guide | https://docs.example.com/t",
+            **link_rows(("docs", "Guide", "https://docs.example.com/t")),
         },
     )
     assert good.status_code == 302 and good["Location"] == "/t/alpha/catalog/tracing/"

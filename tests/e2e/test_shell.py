@@ -59,6 +59,7 @@ def test_pages_fit_a_phone_screen(browser, live_server, demo):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+        page.get_by_role("button", name="Menu").click()  # the header folds behind a menu button
         expect(
             page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog")
         ).to_be_visible()

@@ -48,6 +48,9 @@ PUBLIC_PREFIXES = (
     "pub/catalog/feeds/<str:token>/",
     "pub/insights/ingest/",
     "invite/<str:token>/",
+    # SSO flow before any tenant is entered; its tenant binding is tested in tests/e2e/test_sso.py.
+    "accounts/sso/",
+    "accounts/oidc/",
 )
 PUBLIC_ROUTES = {"", "healthz", "readyz", "metrics"}  # probes and /metrics: portal/ops, tests/ops
 METHODS_HTML = ("get", "post")

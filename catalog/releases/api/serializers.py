@@ -11,8 +11,8 @@ from catalog.releases.services import MAX_REQUEST_NUMBER, MAX_SHIPPED
 from portal.plugins.api import SlugRelatedField
 
 SHIPS_HELP = (
-    "Feature-request numbers this release ships (`#12` is 12). Checked for format only: the requests "
-    "plugin resolves them when the release is published."
+    "Feature-request numbers this release ships (`#12` is 12). Each must name an existing request of the "
+    "release's capability (or of none), else 400; a merged duplicate stands for the request it went into."
 )
 
 

@@ -6,15 +6,27 @@ these functions validate input and write.
 
 from __future__ import annotations
 
+import json
 import secrets
+import uuid
+from dataclasses import dataclass
+from types import SimpleNamespace
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.accounts.models import Team, TeamMembership, TeamRole
 from portal.notifications import destinations, topics
-from portal.notifications.models import ChannelEndpoint, ChannelRoute, EndpointKind, TopicKind
+from portal.notifications.models import (
+    Category,
+    ChannelEndpoint,
+    ChannelRoute,
+    EndpointKind,
+    Notification,
+    TopicKind,
+)
 from portal.tenancy.models import Membership, Role
 
 
@@ -180,3 +192,102 @@ def route_add(
 @transaction.atomic
 def route_delete(*, route: ChannelRoute) -> None:
     route.delete()
+
+
+# --- "Send a test message" -----------------------------------------------------------------------------
+TEST_MESSAGES_PER_MINUTE = 3  # per endpoint: enough to fix a URL and try again, too few to spam a channel
+
+
+@dataclass(frozen=True)
+class EndpointTestResult:
+    """What the owner sees: the status code and our own fixed reason, never the remote answer's body."""
+
+    ok: bool
+    status: int | None
+    reason: str
+
+
+class EndpointTestLimited(Exception):
+    """Too many test messages to this endpoint this minute."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"At most {TEST_MESSAGES_PER_MINUTE} test messages a minute; try again shortly.")
+        self.retry_after = retry_after
+
+
+def _take_test_slot(endpoint: ChannelEndpoint) -> None:
+    """A fixed one-minute window per endpoint in the shared cache (Redis in production)."""
+    now = int(timezone.now().timestamp())
+    key = f"agora:endpoint-test:{endpoint.tenant_id}:{endpoint.pk}:{now // 60}"
+    cache.add(key, 0, timeout=90)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=90)
+        used = 1
+    if used > TEST_MESSAGES_PER_MINUTE:
+        raise EndpointTestLimited(retry_after=60 - now % 60)
+
+
+def _test_request(endpoint: ChannelEndpoint, notification: Notification) -> tuple[bytes, dict[str, str]]:
+    """The body and headers the endpoint's real channel would send for `notification`."""
+    from portal.notifications.channels import slack, teams, webhook
+
+    if endpoint.kind == EndpointKind.SLACK:
+        return json.dumps(slack.payload(notification)).encode(), {}
+    if endpoint.kind == EndpointKind.TEAMS:
+        return teams.payload_bytes(notification), {}
+    delivery = SimpleNamespace(pk=f"test-{uuid.uuid4()}", notification=notification)
+    body = json.dumps(webhook.payload(delivery), separators=(",", ":")).encode()
+    return body, {
+        "X-Agora-Delivery": str(delivery.pk),
+        "X-Agora-Signature": webhook.sign(endpoint.secret, body),
+        "X-Agora-Test": "1",
+    }
+
+
+def endpoint_send_test(*, endpoint: ChannelEndpoint, actor: Membership | None) -> EndpointTestResult:
+    """Post a test message to `endpoint` now, through its channel's payload and the guarded client.
+
+    A direct send rather than a durable delivery: the owner waits for the answer on the page. The same
+    rules as every send apply (`destinations.problem`, then the guard of `portal.security.outbound`, which
+    refuses internal addresses unless the operator's allowlist names them). Nothing about the endpoint's
+    health changes (a test is not a notification), but the attempt and its outcome are audited.
+    Raises EndpointTestLimited past TEST_MESSAGES_PER_MINUTE for this endpoint.
+    """
+    from portal.accounts.services.audit import audit_record
+    from portal.notifications.channels.http import post_json
+    from portal.ui.urls import tenant_reverse
+
+    _take_test_slot(endpoint)
+    notification = Notification(
+        tenant_id=endpoint.tenant_id,
+        key=f"endpoint-test:{endpoint.pk}",
+        topic_kind=TopicKind.TENANT,
+        category=Category.SYSTEM,
+        title=f"Test message from Agora to “{endpoint.name}”",
+        body_markdown=(
+            f"If you can read this, team {endpoint.team.name}'s {endpoint.get_kind_display()} endpoint "
+            "works: "
+            "releases and status updates routed to it will arrive here."
+        ),
+        url=tenant_reverse("notifications:endpoint_detail", pk=endpoint.pk),
+        created_at=timezone.now(),
+    )
+    problem = destinations.problem(endpoint.kind, endpoint.url)
+    if problem:
+        result = EndpointTestResult(ok=False, status=None, reason=f"refused: {problem}")
+    else:
+        body, headers = _test_request(endpoint, notification)
+        answer = post_json(endpoint.url, body, headers or None)
+        ok = answer.status is not None and 200 <= answer.status < 300
+        result = EndpointTestResult(ok=ok, status=answer.status, reason=answer.reason)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="endpoint.test",
+            target=endpoint,
+            target_label=f"{endpoint.name} ({endpoint.get_kind_display()}, {endpoint.team.name})",
+            after={"ok": result.ok, "status": result.status, "reason": result.reason},
+        )
+    return result

@@ -32,3 +32,15 @@ def make_many_releases(tenant, capability, n: int, *, kinds=("feature", "fix", "
 
 def capability_of(world, **data: Any):
     return make_capability(world.tenant, world.team, **data)
+
+
+def requests_up_to(world, number: int) -> None:
+    """Feature requests #1..#number exist in `world`'s tenant, of no capability: any release may ship them
+    (the release services refuse request numbers that do not exist)."""
+    from requests_app.models import FeatureRequest
+    from tests.requests_app.factories import make_request
+
+    with tenant_context(world.tenant):
+        have = FeatureRequest.objects.count()
+    for _ in range(number - have):
+        make_request(world.tenant, world.member)

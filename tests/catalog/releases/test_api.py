@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.releases.models import Release
 from portal.events.models import Event
 from portal.tenancy.context import tenant_context
-from tests.catalog.releases.factories import capability_of, make_release
+from tests.catalog.releases.factories import capability_of, make_release, requests_up_to
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,7 @@ def test_filters_and_cursor_pagination(world_a, cap):
 
 
 def test_create_publish_and_the_conflicts(world_a, cap):
+    requests_up_to(world_a, 15)
     client = api(world_a, "maintainer")
     created = client.post(
         "/api/v1/releases/",

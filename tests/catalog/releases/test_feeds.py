@@ -13,7 +13,7 @@ from catalog.releases import feedtokens, services
 from catalog.releases.models import FeedToken
 from portal.tenancy.context import tenant_context
 from portal.tenancy.models import Membership
-from tests.catalog.releases.factories import capability_of, make_release
+from tests.catalog.releases.factories import capability_of, make_release, requests_up_to
 from tests.factories import make_team
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,7 @@ def assert_valid_atom(root: ET.Element) -> None:
 
 
 def test_tenant_feed_is_valid_atom_with_releases_and_status_updates(world_a, cap):
+    requests_up_to(world_a, 7)
     make_release(world_a.tenant, cap, version="1.0", title="First", publish=True, ships_request_numbers=[7])
     make_release(world_a.tenant, cap, version="2.0", title="Unpublished draft")
     with tenant_context(world_a.tenant):

@@ -13,7 +13,7 @@ from portal.notifications.models import Delivery, Notification
 from portal.notifications.services import subscription_follow
 from portal.tenancy.context import tenant_context
 from portal.tenancy.models import Role
-from tests.catalog.releases.factories import capability_of, make_release
+from tests.catalog.releases.factories import capability_of, make_release, requests_up_to
 from tests.factories import add_member, make_team, make_user
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ def dispatch_all(world, name: str) -> list[Notification]:
 
 
 def test_a_published_release_notifies_capability_subscribers_once(world_a, cap):
+    requests_up_to(world_a, 12)
     release = make_release(
         world_a.tenant, cap, version="2.0", title="Names change", kind="breaking",
         notes="New **naming** rules.", upgrade_notes="Rename topics.", ships_request_numbers=[12],

@@ -12,7 +12,7 @@ from catalog.releases import services
 from catalog.releases.models import Release, ReleaseState, StatusUpdate
 from portal.events.models import Event
 from portal.tenancy.context import tenant_context
-from tests.catalog.releases.factories import capability_of, make_release
+from tests.catalog.releases.factories import capability_of, make_release, requests_up_to
 from tests.factories import make_team
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,7 @@ def form(**data):
 
 
 def test_save_a_draft_then_publish_it(world_a, cap, client):
+    requests_up_to(world_a, 15)
     client.force_login(world_a.maintainer)
     response = client.post(url(world_a, "releases/new/"), form(ships="#12, 15 #12", action="draft"))
     assert response.status_code == 302

@@ -14,7 +14,7 @@ from catalog.releases.models import Release, ReleaseState, StatusUpdate
 from catalog.releases.services import TransitionError
 from portal.events.models import Event
 from portal.tenancy.context import tenant_context
-from tests.catalog.releases.factories import capability_of, make_release
+from tests.catalog.releases.factories import capability_of, make_release, requests_up_to
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def errors_of(excinfo) -> dict:
 
 
 def test_create_makes_a_draft_and_normalises_input(world_a, cap):
+    requests_up_to(world_a, 15)
     release = make_release(
         world_a.tenant, cap, version=" 2.0.0 ", title="  Big one ", ships_request_numbers=[15, 3, 15]
     )
@@ -94,6 +95,7 @@ def test_a_capability_of_another_tenant_is_refused(world_a, world_b):
 
 
 def test_publish_emits_the_contract_event_once_and_a_second_publish_is_a_conflict(world_a, cap):
+    requests_up_to(world_a, 15)
     release = make_release(
         world_a.tenant, cap, version="1.4", title="Faster", kind="fix", ships_request_numbers=[12, 15]
     )
@@ -169,6 +171,7 @@ def test_schedule_refuses_a_naive_datetime(world_a, cap):
 
 
 def test_drafts_change_freely_but_published_releases_only_in_wording(world_a, cap):
+    requests_up_to(world_a, 5)
     release = make_release(world_a.tenant, cap, version="1.0")
     with tenant_context(world_a.tenant):
         services.release_update(release=release, version="1.1", kind="security", ships_request_numbers=[4])
