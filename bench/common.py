@@ -265,6 +265,9 @@ def gunicorn(name: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
+        if not KEEP:
+            os.unlink(log.name)
 
 
 # --- load ---------------------------------------------------------------------------------------------------
