@@ -88,6 +88,9 @@ def test_the_status_page_shows_the_banner_rows_of_days_and_subscribe(page, demo)
     assert rows.count() >= 3
     expect(rows.first.locator("li")).to_have_count(90)
     subscribe = page.locator("#subscribe")
-    subscribe.get_by_role("button", name="Follow").click()
-    expect(subscribe.get_by_role("button", name="Following")).to_be_visible()
+    # The demo world is shared by the browser tier: carol may follow the tenant already (another test).
+    follow = subscribe.get_by_role("button", name="Follow", exact=True)
+    if follow.count():
+        follow.click()
+    expect(subscribe.get_by_role("button", name="Following", exact=True)).to_be_visible()
     assert page.problems.errors == []
