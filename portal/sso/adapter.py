@@ -1,9 +1,9 @@
 """django-allauth adapter: apps from each tenant's configuration, the guarded HTTP session, and provisioning.
 
 allauth does the protocol (state bound to the provider id in the session, PKCE S256, code exchange, ID
-token signature, issuer, audience and expiry); this adapter decides who that person is in Agora. The
-provider id is the tenant's slug, so a login started for tenant A can only be completed at A's callback
-with A's client, and `pre_social_login` provisions into A only.
+token signature, issuer, audience and expiry; `portal.sso.oidc` adds the nonce); this adapter decides who
+that person is in Agora. The provider id is the tenant's slug, so a login started for tenant A can only be
+completed at A's callback with A's client, and `pre_social_login` provisions into A only.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from typing import Any
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from portal.sso import selectors
 from portal.sso.http import guarded_session
+from portal.sso.oidc import NonceOIDCProvider
 from portal.sso.services import SsoRefused, sso_login_provision
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,13 @@ def refuse(request: HttpRequest, message: str, *, status: int = 403) -> Immediat
 class AgoraSocialAccountAdapter(DefaultSocialAccountAdapter):
     def get_requests_session(self):
         return guarded_session()
+
+    def get_provider(self, request: HttpRequest, provider: str, client_id: str | None = None):
+        """A tenant's provider (`provider` = its slug) is allauth's OpenID Connect provider plus a nonce."""
+        found = super().get_provider(request, provider, client_id=client_id)
+        if isinstance(found, OpenIDConnectProvider) and not isinstance(found, NonceOIDCProvider):
+            return NonceOIDCProvider(request, app=found.app)
+        return found
 
     def list_apps(
         self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None

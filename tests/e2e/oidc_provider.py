@@ -72,6 +72,7 @@ def start_provider(*, node: str, base_url: str, tenants: dict[str, dict], workdi
             "client_secret": f"secret-{slug}",
             "redirect_uris": [f"{base_url}/accounts/oidc/{slug}/login/callback/"],
             "tamper_id_token": bool(options.get("tamper")),
+            "replay_id_token": bool(options.get("replay")),
         }
         for slug, options in tenants.items()
     ]

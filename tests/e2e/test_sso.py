@@ -1,13 +1,14 @@
 """Single sign-on end to end: Chromium, Agora's live server, and a real OpenID Connect provider process.
 
 Tenants alpha and beta each have their own client at the provider; gamma's client gets its ID tokens
-altered after signing (what an attacker in the path would do). The provider reads its accounts (and their
-groups) from a file at every login, so a test changes someone's groups between two logins.
+altered after signing (what an attacker in the path would do); delta's gets, from its second login on, the
+first ID token it was issued (validly signed, minted for another login). The provider reads its accounts
+(and their groups) from a file at every login, so a test changes someone's groups between two logins.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
@@ -24,7 +25,7 @@ from tests.factories import make_team, make_tenant
 
 pytestmark = pytest.mark.postgres
 User = get_user_model()
-TENANTS = {"alpha": {}, "beta": {}, "gamma": {"tamper": True}}
+TENANTS = {"alpha": {}, "beta": {}, "gamma": {"tamper": True}, "delta": {"replay": True}}
 ISSUER: list[str] = []  # the running provider's issuer, set by the `oidc` fixture
 
 
@@ -62,6 +63,7 @@ def tenants(oidc, transactional_db, settings):
         {
             "dana": {"email": "dana@alpha.test", "name": "Dana Alpha", "groups": ["platform"]},
             "gus": {"email": "gus@gamma.test", "name": "Gus Gamma", "groups": []},
+            "dora": {"email": "dora@delta.test", "name": "Dora Delta", "groups": []},
         }
     )
     return made
@@ -138,6 +140,27 @@ def test_an_id_token_altered_after_signing_is_refused(page, tenants):
     assert not User.objects.filter(email="gus@gamma.test").exists()
     response = page.goto("/t/gamma/")
     assert "/accounts/login/" in page.url and response.status == 200  # not logged in
+
+
+def test_a_signed_id_token_replayed_from_another_login_is_refused_by_its_nonce(page, tenants, caplog):
+    """Each authorization request carries a fresh nonce; delta's second login receives the (valid, signed,
+    unexpired) ID token of its first: its nonce is another flow's, so the login is refused."""
+    issuer = ISSUER[0]
+    nonces: list[str] = []
+    page.on("request", lambda r: nonces.extend(parse_qs(urlsplit(r.url).query).get("nonce", []))
+            if r.url.startswith(f"{issuer}/auth") else None)  # fmt: skip
+    sso_login(page, "delta", "dora", issuer)
+    dora = User.objects.get(email="dora@delta.test")
+    assert page.goto("/t/delta/").status == 200 and "/accounts/login/" not in page.url  # nonce echoed: in
+
+    page.context.clear_cookies()  # logged out of Agora and of the provider
+    sso_login(page, "delta", "dora", issuer)
+    expect(page.get_by_role("heading", name="Single sign-on failed")).to_be_visible()
+    assert "ID token nonce does not match this login" in caplog.text
+    assert len(nonces) == 2 and nonces[0] != nonces[1] and all(len(n) >= 32 for n in nonces)
+    response = page.goto("/t/delta/")
+    assert "/accounts/login/" in page.url and response.status == 200  # not logged in
+    assert SocialAccount.objects.filter(user=dora).count() == 1
 
 
 def test_a_provider_of_tenant_a_never_logs_into_tenant_b(page, tenants):

@@ -1,11 +1,13 @@
 // A real OpenID Connect provider for Agora's SSO tests: panva/oidc-provider (OpenID Certified), run as its own
 // process by tests/e2e/test_sso.py. Configuration comes from the environment, written by the test:
 //   OIDC_PORT           port on 127.0.0.1; the issuer is http://127.0.0.1:<port>
-//   OIDC_CLIENTS        JSON list of {client_id, client_secret, redirect_uris, tamper_id_token?}
+//   OIDC_CLIENTS        JSON list of {client_id, client_secret, redirect_uris, tamper_id_token?, replay_id_token?}
 //   OIDC_ACCOUNTS_FILE  JSON file {"<login>": {"email", "name", "groups": [...]}}, read at every login so a
 //                       test can change someone's groups between two logins
 // A client with `tamper_id_token` gets ID tokens altered after signing (the payload gains the group
 // "agora-admins", the signature stays): what an attacker in the path would do. The relying party must refuse it.
+// A client with `replay_id_token` gets, from its second token response on, the first ID token it was issued:
+// validly signed and unexpired, but minted for another login (another nonce). The relying party must refuse it.
 // Logins use oidc-provider's development interactions (any password); never run this outside tests.
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
@@ -14,6 +16,8 @@ const port = Number(process.env.OIDC_PORT);
 const issuer = `http://127.0.0.1:${port}`;
 const clients = JSON.parse(process.env.OIDC_CLIENTS || '[]');
 const tampered = new Set(clients.filter((c) => c.tamper_id_token).map((c) => c.client_id));
+const replayed = new Set(clients.filter((c) => c.replay_id_token).map((c) => c.client_id));
+const firstIdToken = new Map(); // client id -> the first ID token issued to it (replayed clients only)
 
 function accounts() {
   return JSON.parse(readFileSync(process.env.OIDC_ACCOUNTS_FILE, 'utf8'));
@@ -57,6 +61,10 @@ provider.use(async (ctx, next) => {
     claims.groups = [...(claims.groups || []), 'agora-admins'];
     const altered = Buffer.from(JSON.stringify(claims)).toString('base64url');
     ctx.body = { ...ctx.body, id_token: `${header}.${altered}.${signature}` };
+  }
+  if (ctx.path === '/token' && ctx.body && ctx.body.id_token && replayed.has(clientId)) {
+    if (!firstIdToken.has(clientId)) firstIdToken.set(clientId, ctx.body.id_token);
+    ctx.body = { ...ctx.body, id_token: firstIdToken.get(clientId) };
   }
 });
 
