@@ -99,6 +99,10 @@ class Capability(TenantOwnedModel):
             # every list request sorted the whole tenant (bench/catalog.py: a top-N heapsort of 20,000 rows).
             models.Index(fields=["tenant", "name", "id"], name="capability_name_idx"),
             models.Index(fields=["tenant", "-updated_at", "-id"], name="capability_updated_idx"),
+            # The few team-restricted capabilities, counted per reader beside FacetCount (catalog.facets).
+            models.Index(
+                fields=["tenant"], condition=~models.Q(visibility="tenant"), name="capability_restricted_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +114,41 @@ class Capability(TenantOwnedModel):
         if self.slo_target is None:
             return ""
         return format(self.slo_target, "f").rstrip("0").rstrip(".")
+
+
+class FacetKind(models.TextChoices):
+    TOTAL = "total", "All"
+    CATEGORY = "category", "Category"
+    TEAM = "team", "Owner team"  # value: the team's id
+    TAG = "tag", "Tag"
+    LIFECYCLE = "lifecycle", "Lifecycle"
+    STATUS = "status", "Status"
+    WORD = "word", "Word of a name"  # search's typo vocabulary (catalog.search), not a filter
+
+
+class FacetCount(TenantOwnedModel):
+    """How many listed, tenant-wide capabilities carry each facet value: the catalog's filter choices and
+    counts, read in one query instead of a DISTINCT over every capability (bench/catalog.py: 60 ms at 20,000).
+
+    Exact, not a cache: the services apply each write's difference in the write's own transaction (a row
+    lock on the capability orders concurrent writes; catalog.facets). Only capabilities every member sees
+    count here (not archived, visibility "whole tenant"); team-restricted ones are counted per reader. The
+    one exception is kind "word": the words of every non-archived capability's name, search's vocabulary
+    for typos (a word only widens a search whose results are still filtered by visibility).
+    Rows may reach 0 and stay; readers skip them.
+    """
+
+    kind = models.CharField(max_length=16, choices=FacetKind.choices)
+    value = models.CharField(max_length=100)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "value"], name="uniq_facet_count"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value}: {self.count}"
 
 
 class CapabilityDependency(TenantOwnedModel):

@@ -3,8 +3,12 @@
 PostgreSQL: a stored `tsvector` (`Capability.search_vector`, GIN-indexed) holds name (weight A), summary and
 tags (B) and description (C). It is stored rather than an expression index because tags live in another
 table, which an index expression cannot read; the services refresh it after every write. Names also match
-by trigram word similarity (pg_trgm), so "kafak" still finds "Kafka Topics". Ranking: full-text rank
-plus name similarity.
+by trigram word similarity (pg_trgm), so "kafak" still finds "Kafka Topics": each typed word is compared
+with the vocabulary of the tenant's name words (FacetCount kind "word", kept by the services), and the
+close ones join the full-text query. Never a similarity per capability in the WHERE clause: under
+row-level security PostgreSQL cannot use an index for operators that are not leakproof (`@@`, `%>`,
+LIKE), so every predicate is evaluated per row, and pg_trgm's was 90% of a search at 20,000 capabilities
+(bench/catalog.py). Ranking: full-text rank plus name similarity (computed for the matches only).
 
 SQLite (the demo default): every typed word must appear somewhere in the same fields (name, summary,
 description, category, tags), in any order ("namespaces quota" finds a capability with "quota" in its summary
@@ -23,10 +27,12 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Greatest
 
+from catalog import facets
 from catalog.models import Capability, Tag
 
 CONFIG = "english"
 TRIGRAM_THRESHOLD = 0.3
+TYPO_SPELLINGS = 5  # vocabulary words tried per typed word
 MAX_WORDS = 8
 TYPO_MIN_LENGTH = 5
 VOCABULARY_ROWS = (
@@ -59,14 +65,17 @@ def apply(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:
         return qs
     if is_postgres():
         query = SearchQuery(text, config=CONFIG, search_type="websearch")
-        matches = Q(search_vector=query) | Q(name_similarity__gte=TRIGRAM_THRESHOLD) | Q(name__icontains=text)
+        matches = Q(search_vector=query) | Q(name__icontains=text)
         text_rank = SearchRank(F("search_vector"), query)
-        words = _words(text)
+        words = [w.lower() for w in _words(text)][:MAX_WORDS]
         if words:
-            # Prefix matching, so results appear while the last word is still being typed ("kaf").
-            prefix = SearchQuery(" & ".join(f"{w}:*" for w in words), config=CONFIG, search_type="raw")
-            matches |= Q(search_vector=prefix)
-            text_rank = text_rank + SearchRank(F("search_vector"), prefix)
+            # Each word as a prefix (results while the last word is still typed: "kaf") or as one of the
+            # names' words it is a typo of ("kafak" -> kafka), all words required.
+            close = facets.similar_words(words, threshold=TRIGRAM_THRESHOLD, limit=TYPO_SPELLINGS)
+            either = [" | ".join([f"{w}:*", *close.get(w, [])]) for w in words]
+            spelled = SearchQuery(" & ".join(f"({e})" for e in either), config=CONFIG, search_type="raw")
+            matches |= Q(search_vector=spelled)
+            text_rank = text_rank + SearchRank(F("search_vector"), spelled)
         return (
             qs.annotate(text_rank=text_rank, name_similarity=TrigramWordSimilarity(text, "name"))
             .filter(matches)

@@ -6,17 +6,20 @@ members of the listed teams; for everybody else it does not exist (404, absent f
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
+from catalog import facets as catalog_facets
 from catalog import search
 from catalog.models import (
     Capability,
     CapabilityLink,
     CapabilityTag,
     CapabilityVisibility,
+    FacetKind,
     Lifecycle,
     LinkKind,
     Status,
@@ -114,7 +117,10 @@ def capability_list(
     if filters.get("team"):
         qs = qs.filter(owner_team__slug=filters["team"])
     if filters.get("tag"):
-        tagged = CapabilityTag.objects.filter(capability=OuterRef("pk"), tag__name=filters["tag"])
+        # The tag's id as a scalar subquery (names are unique per tenant), not a join on the name: with the
+        # join the planner crossed the tagged rows with every team (92 ms at 20,000 capabilities; 2.5 ms).
+        tag_id = Tag.objects.filter(name=filters["tag"]).values("id")[:1]
+        tagged = CapabilityTag.objects.filter(capability=OuterRef("pk"), tag_id=tag_id)
         qs = qs.filter(Exists(tagged))
     if team_ids is not None:
         qs = qs.filter(owner_team_id__in=team_ids)
@@ -146,30 +152,69 @@ def capability_detail(membership: Membership | None, *, slug: str) -> Capability
 
 
 @dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Facets:
-    categories: list[str]
-    teams: list[Team]
-    tags: list[str]
-    lifecycles: list[tuple[str, str]]
-    statuses: list[tuple[str, str]]
+    """The list filters' choices with how many capabilities the member sees carry each, and the total."""
+
+    total: int
+    categories: list[Option]
+    teams: list[Option]
+    tags: list[Option]
+    lifecycles: list[Option]
+    statuses: list[Option]
+
+    def count_for(self, filters: dict[str, Any]) -> int | None:
+        """How many capabilities the list shows for these filters, when the counts know it: no filter or
+        exactly one. None for combinations (the list then pages without a total)."""
+        chosen = [(key, filters[key]) for key in FILTER_KEYS if filters.get(key)]
+        if not chosen:
+            return self.total
+        if len(chosen) > 1:
+            return None
+        key, value = chosen[0]
+        options = {"category": self.categories, "lifecycle": self.lifecycles, "team": self.teams,
+                   "tag": self.tags, "status": self.statuses}[key]  # fmt: skip
+        return next((o.count for o in options if o.value == value), 0)
 
 
 def facets(membership: Membership | None) -> Facets:
-    """Choices for the list filters: three queries, whatever the catalog size."""
-    visible = visible_capabilities(membership)
-    # Distinct in the database: one row per value, not one per capability (or per tagging).
-    categories = sorted(visible.exclude(category="").order_by().values_list("category", flat=True).distinct())
-    teams = list(Team.objects.filter(pk__in=visible.values("owner_team_id")).order_by("name"))
-    tags = list(
-        Tag.objects.filter(capabilities__in=visible.values("pk"))
-        .order_by("name")
-        .values_list("name", flat=True)
-        .distinct()
-    )
+    """Choices and counts for the list filters: four small queries, whatever the catalog size.
+
+    Tenant-wide capabilities are counted by `FacetCount` (kept exact by the services, catalog.facets);
+    the team-restricted ones this member may see are few and counted here, each once."""
+    counts = catalog_facets.stored(filters=True) if membership is not None else {}
+    restricted = visible_capabilities(membership).exclude(visibility=Visibility.TENANT)
+    extra: Counter = Counter()
+    for row in restricted.values(
+        "archived", "visibility", "owner_team_id", "category", "lifecycle", "status"
+    ):  # no name: its words (search's vocabulary) are counted tenant-wide already
+        extra.update(catalog_facets.contribution({**row, "visibility": Visibility.TENANT}, ()))
+    tagged = CapabilityTag.objects.filter(capability__in=restricted.values("pk"))
+    extra.update((FacetKind.TAG, name) for name in tagged.values_list("tag__name", flat=True))
+    for key, n in extra.items():
+        counts[key] = counts.get(key, 0) + n
+    by_kind: dict[str, dict[str, int]] = {}
+    for (kind, value), n in counts.items():
+        by_kind.setdefault(kind, {})[value] = n
+    team_counts = by_kind.get(FacetKind.TEAM, {})
+    teams = Team.objects.filter(pk__in=[int(pk) for pk in team_counts]).order_by("name")
+    lifecycle_counts = by_kind.get(FacetKind.LIFECYCLE, {})
+    status_counts = by_kind.get(FacetKind.STATUS, {})
     return Facets(
-        categories=categories,
-        teams=teams,
-        tags=tags,
-        lifecycles=list(Lifecycle.choices),
-        statuses=list(Status.choices),
+        total=by_kind.get(FacetKind.TOTAL, {}).get("", 0),
+        categories=_options(by_kind.get(FacetKind.CATEGORY, {})),
+        teams=[Option(t.slug, t.name, team_counts[str(t.pk)]) for t in teams],
+        tags=_options(by_kind.get(FacetKind.TAG, {})),
+        lifecycles=[Option(v, str(label), lifecycle_counts.get(v, 0)) for v, label in Lifecycle.choices],
+        statuses=[Option(v, str(label), status_counts.get(v, 0)) for v, label in Status.choices],
     )
+
+
+def _options(counts: dict[str, int]) -> list[Option]:
+    return [Option(value, value, n) for value, n in sorted(counts.items())]

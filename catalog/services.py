@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog import search
+from catalog import facets, search
 from catalog.models import (
     Capability,
     CapabilityDependency,
@@ -281,6 +281,7 @@ def capability_create(*, owner_team: Team, name: str, **data: Any) -> Capability
         ) from None
     _write_relations(capability, clean)
     search.refresh(capability)
+    facets.record(capability.tenant_id, facets.counted(None), facets.counted(capability.pk, lock=False))
     event_emit("catalog.capability_created", {"capability_id": capability.pk, "slug": capability.slug})
     return capability
 
@@ -288,6 +289,7 @@ def capability_create(*, owner_team: Team, name: str, **data: Any) -> Capability
 @transaction.atomic
 def capability_update(*, capability: Capability, **data: Any) -> Capability:
     """Change any editable field or relation; only the keys given are touched."""
+    before = facets.counted(capability.pk)
     clean = _validate(data, instance=capability)
     changed = []
     for field in EDITABLE_FIELDS:
@@ -297,6 +299,7 @@ def capability_update(*, capability: Capability, **data: Any) -> Capability:
     capability.save()
     _write_relations(capability, clean)
     search.refresh(capability)
+    facets.record(capability.tenant_id, before, facets.counted(capability.pk, lock=False))
     event_emit(
         "catalog.capability_updated",
         {
@@ -311,9 +314,11 @@ def capability_update(*, capability: Capability, **data: Any) -> Capability:
 @transaction.atomic
 def capability_archive(*, capability: Capability, archived: bool = True) -> Capability:
     """Archived capabilities leave lists and search but keep their page, history and links."""
+    before = facets.counted(capability.pk)
     if capability.archived != archived:
         capability.archived = archived
         capability.save(update_fields=["archived", "updated_at"])
+        facets.record(capability.tenant_id, before, facets.counted(capability.pk, lock=False))
         event_emit(
             "catalog.capability_archived" if archived else "catalog.capability_unarchived",
             {"capability_id": capability.pk, "slug": capability.slug},
@@ -331,12 +336,14 @@ def capability_transfer(*, capability: Capability, team: Team, actor: Membership
         raise ValidationError({"team": "That team does not exist in this tenant."})
     if team.archived_at is not None:
         raise ValidationError({"team": "That team is archived: it owns nothing new."})
-    capability = Capability.objects.select_for_update().select_related("owner_team").get(pk=capability.pk)
+    before_counts = facets.counted(capability.pk)  # takes the row lock
+    capability = Capability.objects.select_related("owner_team").get(pk=capability.pk)
     if capability.owner_team_id == team.pk:
         raise ValidationError({"team": "The capability already belongs to this team."})
     before = {"owner_team": capability.owner_team.slug}
     capability.owner_team = team
     capability.save(update_fields=["owner_team", "updated_at"])
+    facets.record(capability.tenant_id, before_counts, facets.counted(capability.pk, lock=False))
     audit_record(
         actor=actor, action="capability.transfer", target=capability, before=before,
         after={"owner_team": team.slug},
@@ -381,10 +388,12 @@ def capability_set_status(*, capability: Capability, status: str, message: str =
         raise ValidationError({"status": f"Choose one of: {', '.join(Status.values)}."})
     if len(message) > 300:
         raise ValidationError({"status_message": "At most 300 characters."})
+    before = facets.counted(capability.pk)
     capability.status = status
     capability.status_message = message
     capability.status_changed_at = timezone.now()
     capability.save(update_fields=["status", "status_message", "status_changed_at", "updated_at"])
+    facets.record(capability.tenant_id, before, facets.counted(capability.pk, lock=False))
     event_emit(
         "catalog.status_changed", {"capability_id": capability.pk, "status": status, "message": message}
     )

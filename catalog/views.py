@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
@@ -25,6 +24,7 @@ from portal.plugins.api import (
     TeamMembership,
     can_maintain,
     is_tenant_admin,
+    list_window,
     maintained_team_ids,
     redirect_after_write,
     render_capability_panels,
@@ -46,7 +46,11 @@ def _list_page(
     capabilities = selectors.capability_list(
         request.membership, q=values["q"], filters=values, sort=values["sort"], team_ids=team_ids
     )
-    page = Paginator(capabilities, PAGE_SIZE).get_page(values["page"] or 1)
+    facets = selectors.facets(request.membership)
+    # The exact facet counts give the total of the plain list and of a single filter; a search or a
+    # combination pages without one (no COUNT(*) over the tenant's capabilities per view).
+    known = None if values["q"].strip() or team_ids is not None else facets.count_for(values)
+    page = list_window(capabilities, values["page"], PAGE_SIZE, count=known)
     # The query string without empty fields: what the pager links and the pushed history entry carry.
     shown = {key: value for key in form.fields if key != "page" and (value := request.GET.get(key))}
     list_url = tenant_reverse(url_name)
@@ -56,7 +60,7 @@ def _list_page(
         "values": values,
         "page": page,
         "capabilities": page.object_list,
-        "facets": selectors.facets(request.membership),
+        "facets": facets,
         "may_create": _may_create(request),
         "list_url": list_url,
         "query": urlencode(shown),

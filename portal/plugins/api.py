@@ -41,6 +41,7 @@ from portal.tenancy.context import get_current_tenant, require_current_tenant, t
 from portal.tenancy.models import Membership, Role, Tenant, TenantOwnedModel
 from portal.ui.forms import ServiceErrorsMixin
 from portal.ui.markdown import render_markdown, sanitize_html
+from portal.ui.paging import ListWindow, list_window
 from portal.ui.panels import render_capability_panels
 from portal.ui.responses import redirect_after_write
 from portal.ui.urls import tenant_reverse
@@ -53,6 +54,7 @@ __all__ = [
     "HomePanel",
     "IsTenantAdmin",
     "IsTenantMember",
+    "ListWindow",
     "Membership",
     "NavItem",
     "NotificationChannel",
@@ -77,6 +79,7 @@ __all__ = [
     "followed_topic_ids",
     "get_current_tenant",
     "is_tenant_admin",
+    "list_window",
     "maintained_team_ids",
     "membership_of",
     "notification_publish",

@@ -78,5 +78,5 @@ def test_facets_list_each_value_once(world_a):
         membership = Membership.objects.get(user=world_a.admin)
         facets = selectors.facets(membership)
         assert Capability.objects.count() == 3
-    assert facets.categories == ["Data"]
-    assert facets.tags == ["shared", "t0", "t1", "t2"]
+    assert [(o.value, o.count) for o in facets.categories] == [("Data", 3)]
+    assert [(o.value, o.count) for o in facets.tags] == [("shared", 3), ("t0", 1), ("t1", 1), ("t2", 1)]
