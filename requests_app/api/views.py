@@ -40,6 +40,7 @@ from requests_app.api.serializers import (
 from requests_app.models import FeatureRequest, StatusChange
 from requests_app.permissions import can_triage
 from requests_app.services.merge import merge_target_refusal
+from requests_app.services.votes import vote_cast
 
 
 @extend_schema_view(
@@ -132,6 +133,15 @@ class FeatureRequestViewSet(
 
     # -- votes -----------------------------------------------------------------------------------------
 
+    def _vote_target(self) -> FeatureRequest:
+        """The request to vote on, 404 unless the caller may see it: a visibility check only, since votes
+        are the most frequent write and the vote service locks and reads the row it writes anyway."""
+        found = selectors.request_to_vote_on(self.membership, number=int(self.kwargs["number"]))
+        if found is None:
+            raise Http404("No such request.")
+        self.check_object_permissions(self.request, found)
+        return found
+
     @extend_schema(
         request=None,
         responses={
@@ -145,10 +155,16 @@ class FeatureRequestViewSet(
     @action(detail=True, methods=["post"])
     def vote(self, request: Request, number: str | None = None) -> Response:
         """Vote for the request. Idempotent: voting again keeps one vote."""
-        feature_request = self.get_object()
+        feature_request = self._vote_target()
         consume(self.membership, "vote")
-        created = services.vote_add(membership=self.membership, feature_request=feature_request)
-        return self._output(feature_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        result = vote_cast(membership=self.membership, feature_request=feature_request)
+        # The row the vote locked and wrote, counts included; not read again through the board's selector.
+        voted = result.request
+        voted.my_vote = True  # the caller's vote exists now, new or not
+        return Response(
+            self.get_serializer(voted).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
     @extend_schema(
         request=None,
@@ -162,7 +178,7 @@ class FeatureRequestViewSet(
     @vote.mapping.delete
     def unvote(self, request: Request, number: str | None = None) -> Response:
         """Take your vote back while voting is open. Idempotent."""
-        feature_request = self.get_object()
+        feature_request = self._vote_target()
         consume(self.membership, "vote")
         services.vote_remove(membership=self.membership, feature_request=feature_request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -134,10 +134,14 @@ def test_board_paginates(board, login):
         make_request(board.tenant, board.member, title=f"Paged request number {n}")
     client = login(board.member)
     first = client.get(url(), {"sort": "newest"}).content.decode()
-    assert len(cards(first)) == 25 and "Page 1 of 2" in first
+    # No total (no COUNT(*) over the board): "Next" while one more row exists beyond the page.
+    assert len(cards(first)) == 25 and "Page 1<" in first and "more on the next page" in first
     assert 'href="?sort=newest&amp;page=2"' in first
     second = client.get(url(), {"sort": "newest", "page": "2"}).content.decode()
-    assert len(cards(second)) == 9
+    assert len(cards(second)) == 9 and "Open requests 26\u201334." in second and ">Next<" not in second
+    assert 'href="?sort=newest">Previous' not in second and 'page=1">Previous' in second
+    beyond = client.get(url(), {"sort": "newest", "page": "3"}).content.decode()
+    assert len(cards(beyond)) == 0 and "No more results on page 3" in beyond
 
 
 # --- votes ------------------------------------------------------------------------------------------------
@@ -677,7 +681,9 @@ def queries(client, path: str) -> int:
 def test_board_query_count_does_not_grow_with_the_data(board, login):
     kafka = fetch(board, 1).capability
     voters = [board.member, board.maintainer, board.admin]
-    bulk_requests(board, 10, 1000, kafka, voters)
+    bulk_requests(
+        board, 90, 1000, kafka, voters
+    )  # kafka page 2 has rows on both sides (an empty page prefetches nothing)
     client = login(board.member)
     paths = [
         url(), url("?sort=trending&status=open"), url("?tag=tag-1&voted=1"), url("?q=bulk+request"),
@@ -686,7 +692,7 @@ def test_board_query_count_does_not_grow_with_the_data(board, login):
     for path in paths:
         queries(client, path)  # warm-up
     small = {path: queries(client, path) for path in paths}
-    bulk_requests(board, 490, 2000, kafka, voters)
+    bulk_requests(board, 410, 2000, kafka, voters)
     large = {path: queries(client, path) for path in paths}
     assert small == large, "query counts grew with the data"
     assert max(large.values()) <= 25, large
