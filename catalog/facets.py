@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import Count
 
 from catalog.models import Capability, CapabilityTag, FacetCount, FacetKind, Visibility
+from portal.plugins.api import require_current_tenant
 
 Key = tuple[str, str]
 _FIELDS = ("archived", "visibility", "owner_team_id", "category", "lifecycle", "status", "name")
@@ -92,7 +93,7 @@ def record(tenant_id: int, before: Counter[Key], after: Counter[Key]) -> None:
     # An upsert (PostgreSQL and SQLite >= 3.24 share the syntax): the first capability with a new value
     # creates its row, and two transactions adding the same new value never collide on the unique key.
     sql = (
-        f"INSERT INTO {table} (tenant_id, kind, value, count) VALUES {rows} "
+        f"INSERT INTO {table} (tenant_id, kind, value, count) VALUES {rows} "  # nosec B608: the model's table name and placeholders only
         f"ON CONFLICT (tenant_id, kind, value) DO UPDATE SET count = {table}.count + EXCLUDED.count"
     )
     with connection.cursor() as cursor:
@@ -161,8 +162,6 @@ def similar_words(words: Iterable[str], *, threshold: float, limit: int) -> dict
 
 def rebuild() -> None:
     """Replace the current tenant's stored counts by a recount (call inside a tenant context)."""
-    from portal.tenancy.context import require_current_tenant
-
     tenant = require_current_tenant()
     FacetCount.objects.all().delete()
     FacetCount.objects.bulk_create(

@@ -168,3 +168,17 @@ def test_the_rebuild_command_checks_and_repairs_counts_changed_behind_the_servic
     call_command("catalog_facets_rebuild", "--check")
     with tenant_context(world_a.tenant):
         assert facets.stored()[("category", "Streaming")] == 1
+
+
+def test_deleting_in_the_django_admin_keeps_the_counts_exact(world_a, rf):
+    """The admin deletes rows past the services; its hooks recount the tenant in the same transaction."""
+    from django.contrib.admin.sites import site
+
+    capability_admin = site._registry[Capability]
+    with tenant_context(world_a.tenant):
+        kafka = services.capability_create(owner_team=world_a.team, name="Kafka", category="Data")
+        services.capability_create(owner_team=world_a.team, name="Redis", category="Data")
+        capability_admin.delete_model(rf.post("/"), kafka)
+        assert facets.stored()[("category", "Data")] == 1
+        capability_admin.delete_queryset(rf.post("/"), Capability.objects.all())
+        assert facets.stored() == facets.recount() == {}
