@@ -203,17 +203,13 @@ URLS = {
 MINIMAL = ("minimal view (tenant home)", "/t/bench/")
 
 
-def measure(db: str, side: str, world: common.World) -> tuple[dict, dict, object]:
-    """Queries per URL (in-process), then each URL under load on a fresh gunicorn."""
+def prepare(db: str, world: common.World) -> tuple[dict, list, list]:
+    """Queries per URL (in-process, on this side's data), and the sessions and tokens its load uses."""
     from django.conf import settings
 
     common.use_database(db)
     user, membership = world.users[0], world.memberships[0]
     token = common.api_token(membership)
-    cookies = [
-        {"Cookie": f"{settings.SESSION_COOKIE_NAME}={common.session_cookie(u)}"} for u in world.users[:4]
-    ]
-    tokens = [{"Authorization": f"Bearer {common.api_token(m)}"} for m in world.memberships[:4]]
     queries = {}
     for label, url in [*URLS.items(), MINIMAL]:
         status, count = (
@@ -222,19 +218,40 @@ def measure(db: str, side: str, world: common.World) -> tuple[dict, dict, object
             else common.count_queries(url, user=user)
         )
         queries[label] = count if status == 200 else f"HTTP {status}"
-    results = {}
+    cookies = [
+        {"Cookie": f"{settings.SESSION_COOKIE_NAME}={common.session_cookie(u)}"} for u in world.users[:4]
+    ]
+    tokens = [{"Authorization": f"Bearer {common.api_token(m)}"} for m in world.memberships[:4]]
+    return queries, cookies, tokens
+
+
+def measure(small: tuple[str, list, list], large: tuple[str, list, list]) -> tuple[dict, dict, object]:
+    """Each URL under load on both sides' gunicorn servers, the sides alternating (common.alternate); the
+    minimal view alternates with the large list."""
+    results: dict[str, dict] = {"small": {}, "large": {}}
     minimal = None
-    with common.gunicorn(db) as server:
-        progress(f"{side}: " + common.setup_line(server, f"{side} catalog"))
-        for label, url in [*URLS.items(), MINIMAL]:
-            ids = tokens if url.startswith("/api/") else cookies
-            result = common.run_load(server, f"{side} {label}", identities=ids, sequences=[[("GET", url)]])
-            progress(common.line(result))
-            if (label, url) == MINIMAL:
-                minimal = result
-            else:
-                results[label] = result
-    return queries, results, minimal
+    (small_db, small_cookies, small_tokens), (large_db, large_cookies, large_tokens) = small, large
+    with common.gunicorn(small_db) as s_server, common.gunicorn(large_db) as l_server:
+        progress("small: " + common.setup_line(s_server, "small catalog"))
+        progress("large: " + common.setup_line(l_server, "large catalog") + f"; {common.ROUNDS} rounds each")
+        for label, url in URLS.items():
+            api = url.startswith("/api/")
+            get = [[("GET", url)]]
+            phases = [
+                common.Phase(s_server, f"small {label}", small_tokens if api else small_cookies, get),
+                common.Phase(l_server, f"large {label}", large_tokens if api else large_cookies, get),
+            ]
+            if label == "page list":
+                phases.append(
+                    common.Phase(l_server, f"large {MINIMAL[0]}", large_cookies, [[("GET", MINIMAL[1])]])
+                )
+            done = common.alternate(phases)
+            for result in done:
+                progress(common.line(result))
+            results["small"][label], results["large"][label] = done[0], done[1]
+            if label == "page list":
+                minimal = done[2]
+    return results["small"], results["large"], minimal
 
 
 def main() -> None:
@@ -255,8 +272,11 @@ def main() -> None:
         large_world = generate(large_db, LARGE)
         progress("small: " + check_consistency(small_db, small_world))
         progress("large: " + check_consistency(large_db, large_world))
-        q_small, r_small, _ = measure(small_db, "small", small_world)
-        q_large, r_large, minimal = measure(large_db, "large", large_world)
+        q_small, small_cookies, small_tokens = prepare(small_db, small_world)
+        q_large, large_cookies, large_tokens = prepare(large_db, large_world)
+        r_small, r_large, minimal = measure(
+            (small_db, small_cookies, small_tokens), (large_db, large_cookies, large_tokens)
+        )
     finally:
         from django.db import connections
 

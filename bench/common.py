@@ -28,6 +28,7 @@ import os
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,9 @@ USERS = int(os.environ.get("BENCH_USERS", "8"))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "3"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 KEEP = os.environ.get("BENCH_KEEP") == "1"
+# Each compared phase runs this many times, the sides alternating (A B A B): on a shared 2-core machine
+# two phases of identical work measured minutes apart differed by up to 30%; alternating puts drift on both.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 APP_USER = "agora_bench_app"  # its own role, so a bench never changes the role a development setup uses
 APP_PASSWORD = "bench-" + secrets.token_hex(8)
 SECRET_KEY = secrets.token_urlsafe(50)
@@ -320,6 +324,41 @@ def run_load(
     if result.failures:
         print(f"    ! {result.failures} failed requests in {name}: {result.errors[:3]}", flush=True)
     return result
+
+
+@dataclass
+class Phase:
+    server: Server
+    name: str
+    identities: list[dict[str, str]]
+    sequences: list[list[tuple[str, str]]]
+
+
+def alternate(phases: list[Phase], *, rounds: int = ROUNDS) -> list[Result]:
+    """Run every phase `rounds` times, interleaved (p1 p2 p1 p2 ...), each round with its own warm-up.
+    A phase's result sums its rounds' requests and failures; throughput is requests per measured second,
+    latency the median of the rounds' medians and of their p95s."""
+    runs: list[list[Result]] = [[] for _ in phases]
+    for _ in range(rounds):
+        for i, phase in enumerate(phases):
+            runs[i].append(
+                run_load(phase.server, phase.name, identities=phase.identities, sequences=phase.sequences)
+            )
+    combined = []
+    for phase, results in zip(phases, runs, strict=True):
+        requests = sum(r.requests for r in results)
+        combined.append(
+            Result(
+                name=phase.name,
+                requests=requests,
+                failures=sum(r.failures for r in results),
+                rps=sum(r.rps for r in results) / len(results),
+                median_ms=statistics.median(r.median_ms for r in results),
+                p95_ms=statistics.median(r.p95_ms for r in results),
+                errors=[e for r in results for e in r.errors][:3],
+            )
+        )
+    return combined
 
 
 def header() -> str:

@@ -7,7 +7,8 @@ every request's stored `vote_count` equals its vote rows.
     BENCH_SCALE=0.5 .venv/bin/python bench/votes.py   # 100 people on 25 requests
 
 Goal (never asserted): votes / baseline throughput >= 0.6x; 0 requests with a wrong count.
-Each person stays under the hourly vote limit (120 per person and web worker) for phases up to ~60 s.
+Each person stays under the hourly vote limit (120 per person and web worker) for up to ~60 s of
+voting (BENCH_ROUNDS x BENCH_SECONDS).
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ def main() -> None:
         votes += [[("POST", f"/api/v1/requests/{n}/vote/")] for n in numbers[::3]]
         with common.gunicorn(db) as server:
             progress(common.setup_line(server, f"{PEOPLE} people, {REQUESTS} requests"))
-            baseline = common.run_load(
-                server, "cheapest DRF POST (inbox read-all)", identities=tokens,
-                sequences=[[("POST", "/api/v1/inbox/read-all/")]],
+            baseline, voting = common.alternate(
+                [
+                    common.Phase(server, "cheapest DRF POST (inbox read-all)", tokens,
+                                 [[("POST", "/api/v1/inbox/read-all/")]]),
+                    common.Phase(server, "vote / unvote", tokens, votes),
+                ]
             )  # fmt: skip
             progress(common.line(baseline))
-            voting = common.run_load(server, "vote / unvote", identities=tokens, sequences=votes)
             progress(common.line(voting))
         _, rows, wrong = board.counts(db, world)
         with tenant_context(world.tenant):
