@@ -65,16 +65,13 @@ def list_window(qs: Any, raw_page: Any, per_page: int, *, count: int | None = No
     """Page `raw_page` of `qs` (ordered) with `per_page` rows, in one query of per_page + 1 rows.
 
     With `count` known, a page past the end shows the last page (as Paginator.get_page does); without
-    it, a page past the end is empty and offers the way back."""
+    it, a page past the end is empty and offers the way back. A list that fits on page 1 knows its count."""
     number = page_number(raw_page)
     if count is not None:
         number = min(number, max(1, -(-count // per_page)))
     start = (number - 1) * per_page
     rows = list(qs[start : start + per_page + 1])
-    return ListWindow(
-        object_list=rows[:per_page],
-        number=number,
-        per_page=per_page,
-        has_next=len(rows) > per_page,
-        count=count,
-    )
+    has_next = len(rows) > per_page
+    if count is None and number == 1 and not has_next:
+        count = len(rows)  # the whole list fits on the first page: its length is the total
+    return ListWindow(rows[:per_page], number=number, per_page=per_page, has_next=has_next, count=count)
