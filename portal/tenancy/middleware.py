@@ -42,7 +42,10 @@ class TenantMiddleware:
         membership = membership_for(slug=match["slug"], user_id=user_id)
         if membership is None:
             raise Http404("No such tenant.")
-        request.session[SESSION_KEY] = membership.tenant.slug
+        if request.session.get(SESSION_KEY) != membership.tenant.slug:
+            # Written only on change: an unchanged session is not saved again, so a tenant page costs no
+            # session write and its responses (the bell's polls among them) set no session cookie.
+            request.session[SESSION_KEY] = membership.tenant.slug
         return self._serve(request, membership, user_id)
 
     def _serve(self, request: HttpRequest, membership, user_id: int | None) -> HttpResponse:

@@ -82,6 +82,21 @@ def test_landing_redirects_to_the_only_tenant_or_offers_a_choice(db, login):
     assert client.get("/")["Location"] == "/t/b/"  # the last tenant visited wins
 
 
+def test_the_session_is_written_when_the_tenant_changes_not_on_every_tenant_page(db, login, settings):
+    """A tenant page that changes nothing in the session sets no session cookie: no session write per
+    request, and no late poll response can bring back a session cookie the browser has just cleared."""
+    a, b = make_tenant("a"), make_tenant("b")
+    user = make_user()
+    add_member(a, user)
+    add_member(b, user)
+    client = login(user)
+    cookie = settings.SESSION_COOKIE_NAME
+    assert cookie in client.get("/t/a/").cookies  # first visit: the last tenant is recorded
+    assert cookie not in client.get("/t/a/").cookies  # unchanged: not saved again
+    assert cookie in client.get("/t/b/").cookies  # switched: recorded
+    assert client.get("/")["Location"] == "/t/b/"
+
+
 def test_tenant_switcher_lists_every_tenant_of_the_user_and_nothing_else(db, login):
     a, b = make_tenant("a"), make_tenant("b")
     c = make_tenant("c", name="Umbrella Hidden Corp")
