@@ -50,6 +50,20 @@ def visible_capabilities(membership: Membership | None, *, include_archived: boo
     return qs.filter(Q(visibility=Visibility.TENANT) | Q(owner_team_id__in=my_teams) | Exists(granted))
 
 
+def may_see_capability(membership: Membership | None, capability: Capability) -> bool:
+    """Whether the member may see `capability` (archived included), by the rule of `visible_capabilities`.
+
+    Decided without a query where the answer does not depend on teams (a tenant-wide capability, a tenant
+    admin); a team-restricted capability asks the database with `visible_capabilities` itself. For hot
+    single-row checks (a vote), where building the visibility subqueries costs more than the write.
+    """
+    if membership is None:
+        return False
+    if capability.visibility == Visibility.TENANT or is_tenant_admin(membership):
+        return True
+    return visible_capabilities(membership, include_archived=True).filter(pk=capability.pk).exists()
+
+
 def visible_capability(membership: Membership | None, *, slug: str) -> Capability | None:
     """One capability the member may see (archived included, with its owner team), or None.
 

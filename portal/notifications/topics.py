@@ -73,8 +73,12 @@ class UnknownTopic(InvalidTopic):
     """The topic does not exist for this person (missing, another tenant's, hidden from them): a 404."""
 
 
-def normalise(kind: str, topic_id: int | str | None) -> tuple[str, int]:
-    """Validate a (kind, id) pair from user input; the tenant topic has id 0. Raises InvalidTopic."""
+def normalise(kind: str, topic_id: int | str | None, *, known: bool = False) -> tuple[str, int]:
+    """Validate a (kind, id) pair from user input; the tenant topic has id 0. Raises InvalidTopic.
+
+    `known`: the caller holds the topic's row (read or locked in its transaction), so the kind's existence
+    probe, one query, is skipped; the pair is still validated.
+    """
     if kind not in TopicKind.values:
         raise InvalidTopic(f"Unknown topic kind {kind!r}.")
     if kind == TopicKind.TENANT:
@@ -86,7 +90,7 @@ def normalise(kind: str, topic_id: int | str | None) -> tuple[str, int]:
     if number <= 0 or number > 2**62:
         raise InvalidTopic("The topic id must be a positive integer.")
     checker = _registry.get(kind)
-    if checker is not None and checker.exists is not None and not checker.exists(number):
+    if not known and checker is not None and checker.exists is not None and not checker.exists(number):
         raise UnknownTopic(f"No such {kind}.")
     return kind, number
 

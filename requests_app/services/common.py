@@ -78,12 +78,14 @@ def label_of(feature_request: FeatureRequest) -> str:
 
 
 def follow(feature_request: FeatureRequest, user_ids: Iterable[int]) -> None:
-    """Authors, voters and commenters follow the request (a muted follow stays muted)."""
+    """Authors, voters and commenters follow the request (a muted follow stays muted). Every caller holds
+    the request's row (just created, read or locked in its transaction): `known`, no existence probe."""
     subscriptions_ensure(
         user_ids=user_ids,
         topic_kind="request",
         topic_id=feature_request.pk,
         topic_label=label_of(feature_request),
+        known=True,
     )
 
 

@@ -10,13 +10,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portal.plugins.api import plugins
+from catalog.services import capability_archive
+from portal.plugins.api import Role, plugins
 from portal.tenancy.context import tenant_context
 from requests_app.api.serializers import FeatureRequestSerializer
 from requests_app.models import FeatureRequest, Vote
+from requests_app.selectors import request_to_vote_on, visible_requests
 from requests_app.services.votes import vote_cast
 from tests.catalog.factories import make_capability
-from tests.factories import make_team
+from tests.factories import add_member, make_team, make_user
 from tests.requests_app.factories import make_members, make_request, membership, vote
 from tests.requests_app.test_concurrency import run_together
 
@@ -24,8 +26,8 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/requests/"
 
 # Inside the test's transaction, the service's transaction is a savepoint (SAVEPOINT ... RELEASE, counted
-# here); in production it is BEGIN ... COMMIT, which Django does not count. Without them: 11, 6, 6, 5.
-VOTE_QUERIES = 13  # tenant, token, visibility lookup, [lock, insert, count update, follow (4)], tags
+# here); in production it is BEGIN ... COMMIT, which Django does not count. Without them: 8, 6, 6, 5.
+VOTE_QUERIES = 10  # tenant, token, visibility lookup, [lock, insert, count update, follow], tags
 VOTE_AGAIN_QUERIES = 8  # tenant, token, visibility lookup, [lock, insert that does nothing], tags
 UNVOTE_QUERIES = 8  # tenant, token, visibility lookup, [lock, delete, count update]
 UNVOTE_NONE_QUERIES = 7  # tenant, token, visibility lookup, [lock, delete that does nothing]
@@ -150,6 +152,57 @@ def test_a_hidden_request_is_404_for_vote_and_unvote_before_the_rate_limit(world
     assert client.post(f"{URL}{visible.number}/vote/").status_code == 201
     assert client.delete(f"{URL}{visible.number}/vote/").status_code == 429
     assert api(world_a, "admin").post(f"{URL}{secret.number}/vote/").status_code == 200  # admins see it
+
+
+def test_the_vote_target_follows_the_boards_visibility_rule_for_every_kind_of_reader(world_a):
+    """`request_to_vote_on` decides one row with a shortcut; it must agree with `visible_requests` (the
+    board's rule) for every reader and every kind of capability, archived and restricted ones included."""
+    tenant = world_a.tenant
+    owner_member, granted_member, outsider, viewer = (make_user(f"rule-{n}") for n in range(4))
+    for user in (owner_member, granted_member, outsider):
+        add_member(tenant, user)
+    add_member(tenant, viewer, role=Role.VIEWER)
+    owners = make_team(tenant, "rule-owners", members=[owner_member])
+    granted = make_team(tenant, "rule-granted", members=[granted_member])
+    open_to_all = make_capability(tenant, owners, name="Open To All", slug="open-to-all")
+    restricted = make_capability(
+        tenant, owners, name="Restricted", slug="restricted", visibility="teams", visible_to_teams=[granted]
+    )
+    nobody = make_team(tenant, "rule-nobody")
+    restricted_archived = make_capability(
+        tenant, owners, name="Restricted Old", slug="restricted-old", visibility="teams",
+        visible_to_teams=[nobody],
+    )  # fmt: skip
+    requests = [
+        make_request(tenant, world_a.admin, title="Filed against nothing"),
+        make_request(tenant, world_a.admin, title="Filed against a tenant-wide one", capability=open_to_all),
+        make_request(tenant, world_a.admin, title="Filed against a restricted one", capability=restricted),
+        make_request(
+            tenant, world_a.admin, title="Filed against an archived one", capability=restricted_archived
+        ),
+    ]
+    with tenant_context(tenant):
+        capability_archive(capability=restricted_archived)
+    readers = [world_a.admin, world_a.member, owner_member, granted_member, outsider, viewer]
+    seen = {}
+    for user in readers:
+        reader = membership(tenant, user)
+        with tenant_context(tenant):
+            for item in requests:
+                board = visible_requests(reader).filter(number=item.number).exists()
+                target = request_to_vote_on(reader, number=item.number)
+                assert (target is not None) == board, (user.username, item.title)
+                assert target is None or target.pk == item.pk
+                seen[(user.username, item.number)] = board
+        with tenant_context(tenant):
+            assert request_to_vote_on(reader, number=9999) is None
+    with tenant_context(tenant):
+        assert request_to_vote_on(None, number=requests[0].number) is None
+    # The matrix has both answers for restricted requests: the rule was exercised, not only its shortcut.
+    assert seen[(outsider.username, requests[2].number)] is False
+    assert seen[(granted_member.username, requests[2].number)] is True
+    assert seen[(owner_member.username, requests[3].number)] is True
+    assert seen[(granted_member.username, requests[3].number)] is False
 
 
 @pytest.mark.postgres

@@ -48,16 +48,19 @@ def subscription_follow(
     return subscription
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def subscriptions_ensure(
-    *, user_ids: Iterable[int], topic_kind: str, topic_id: int, topic_label: str = ""
+    *, user_ids: Iterable[int], topic_kind: str, topic_id: int, topic_label: str = "", known: bool = False
 ) -> None:
     """Make users follow a topic because of something they did (filed, voted, commented on a request).
 
     Unlike `subscription_follow`, an existing row is left alone: a user who muted the topic (one-click
     unsubscribe) stays muted however often they vote. Set-based, one INSERT; safe under concurrency.
+    `known`: the caller holds the topic's row, so its existence is not probed again (votes follow on
+    every first vote). No savepoint: a failing INSERT fails the caller's transaction, which is what a
+    caller that follows as part of its own write wants.
     """
-    kind, number = topics.normalise(topic_kind, topic_id)
+    kind, number = topics.normalise(topic_kind, topic_id, known=known)
     tenant = require_current_tenant()
     label = topics.label_for(kind, number, topic_label.strip())
     Subscription.objects.bulk_create(
