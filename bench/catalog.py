@@ -26,6 +26,10 @@ SMALL = 200
 LINKS_PER_CAP = 6  # links + dependencies = 10 per capability: 200,000 at 20,000
 DEPS_PER_CAP = 4
 TAGS = 200
+# One tag that every third capability carries, and a category that three in ten belong to: the facet
+# filters the bench measures fill a page (PAGE_SIZE 50) on both sides, so the ratio compares scale, not how
+# many cards a page renders (with a rare tag the small side rendered three).
+POPULAR_TAG = "platform"
 WORDS = (  # noqa: SIM905 (reads better as words)
     "kafka postgres redis runner dns ingress vault secrets metrics tracing logging queue cache "
     "storage object block search gateway mesh identity oauth billing mail sms feature flags build "
@@ -87,7 +91,8 @@ def generate(db: str, n: int) -> common.World:
                 'Managed ' || w1 || ' for ' || w2 || ' workloads, self-service',
                 '## ' || initcap(w1) || E'\n\nRequest access, read the runbook, ask in the channel. ' ||
                     repeat('It scales with your ' || w2 || ' needs. ', 5),
-                (%(cats)s::text[])[1 + i %% cardinality(%(cats)s::text[])],
+                CASE WHEN i %% 10 < 3 THEN (%(cats)s::text[])[1]
+                     ELSE (%(cats)s::text[])[2 + i %% (cardinality(%(cats)s::text[]) - 1)] END,
                 (%(lifecycles)s::text[])[1 + i %% 6],
                 (%(teams)s::bigint[])[1 + i %% cardinality(%(teams)s::bigint[])],
                 '#cap-' || i, '', '', '', NULL,
@@ -117,6 +122,19 @@ def generate(db: str, n: int) -> common.World:
             ON CONFLICT DO NOTHING
             """,
             params,
+        )
+        conn.execute(
+            "INSERT INTO catalog_tag (tenant_id, name) VALUES (%(t)s, %(popular)s)",
+            params | {"popular": POPULAR_TAG},
+        )
+        conn.execute(
+            """
+            INSERT INTO catalog_capabilitytag (tenant_id, capability_id, tag_id)
+            SELECT %(t)s, c.id, tg.id FROM catalog_capability c
+            JOIN catalog_tag tg ON tg.tenant_id = %(t)s AND tg.name = %(popular)s
+            WHERE c.tenant_id = %(t)s AND c.id %% 3 = 0
+            """,
+            params | {"popular": POPULAR_TAG},
         )
         conn.execute(
             """
@@ -191,13 +209,13 @@ URLS = {
     "page list": "/t/bench/catalog/",
     "page search 'kafka'": "/t/bench/catalog/?q=kafka",
     "page search typo 'kafak'": "/t/bench/catalog/?q=kafak",
-    "page facet tag": "/t/bench/catalog/?tag=kafka-1",
+    "page facet tag": f"/t/bench/catalog/?tag={POPULAR_TAG}",
     "page facet category": "/t/bench/catalog/?category=Data",
     "page sort -updated": "/t/bench/catalog/?sort=-updated",
     "api list": "/api/v1/capabilities/",
     "api search 'kafka'": "/api/v1/capabilities/?search=kafka",
     "api facet category": "/api/v1/capabilities/?category=Data",
-    "api facet tag": "/api/v1/capabilities/?tag=kafka-1",
+    "api facet tag": f"/api/v1/capabilities/?tag={POPULAR_TAG}",
     "api sort -updated": "/api/v1/capabilities/?ordering=-updated",
 }
 MINIMAL = ("minimal view (tenant home)", "/t/bench/")

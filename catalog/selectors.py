@@ -104,6 +104,23 @@ def with_unseen_dependencies(
     return [*chosen, *unseen]
 
 
+def with_tag(qs: QuerySet, name: str) -> QuerySet:
+    """The capabilities of `qs` carrying the tag `name` (page and API filter).
+
+    The tag's id is looked up first (one indexed row) and given to the filter as a value: the planner then
+    knows from its statistics how common the tag is. A tag on a third of 20,000 capabilities walks the name
+    index and stops after a page (0.25 ms); a rare one fetches its few rows and sorts them. With the id as a
+    subquery the planner guessed 330 rows for every tag and sorted all 6,666 of the common one (12 ms); a
+    join on the name crossed the tagged rows with every team (92 ms).
+    """
+    if "\x00" in name:  # PostgreSQL refuses it even as a parameter
+        return qs.none()
+    tag_id = Tag.objects.filter(name=name).values_list("id", flat=True).first()
+    if tag_id is None:
+        return qs.none()
+    return qs.filter(Exists(CapabilityTag.objects.filter(capability=OuterRef("pk"), tag_id=tag_id)))
+
+
 def _with_cards(qs: QuerySet) -> QuerySet:
     return qs.select_related("owner_team").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
@@ -131,11 +148,7 @@ def capability_list(
     if filters.get("team"):
         qs = qs.filter(owner_team__slug=filters["team"])
     if filters.get("tag"):
-        # The tag's id as a scalar subquery (names are unique per tenant), not a join on the name: with the
-        # join the planner crossed the tagged rows with every team (92 ms at 20,000 capabilities; 2.5 ms).
-        tag_id = Tag.objects.filter(name=filters["tag"]).values("id")[:1]
-        tagged = CapabilityTag.objects.filter(capability=OuterRef("pk"), tag_id=tag_id)
-        qs = qs.filter(Exists(tagged))
+        qs = with_tag(qs, filters["tag"])
     if team_ids is not None:
         qs = qs.filter(owner_team_id__in=team_ids)
     if q.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from catalog import selectors
 from catalog.models import Capability, Lifecycle, Status
 
 
@@ -19,4 +20,4 @@ class CapabilityFilter(django_filters.FilterSet):
         fields = ["category", "lifecycle", "status", "team", "tag"]
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags__name=value)
+        return selectors.with_tag(queryset, value)

@@ -124,3 +124,17 @@ def test_nul_characters_are_400_never_a_database_error(world_a):
     assert [c["slug"] for c in client.get(URL, {"search": "kafka"}).json()["results"]] == ["kafka"]
     with tenant_context(world_a.tenant):
         assert Capability.objects.get().owner_team == world_a.team
+
+
+def test_tag_filter_matches_only_this_tenants_tag_and_odd_names_match_nothing(world_a, world_b):
+    """The filter looks the tag's id up first (selectors.with_tag): a tag of another tenant or an unknown
+    name is an empty list, never another tenant's rows; a NUL character is refused (400), not a 500."""
+    make_capability(world_a.tenant, world_a.team, name="Kafka Topics", tags=["kafka"])
+    make_capability(world_a.tenant, world_a.team, name="Helm Charts", tags=["helm"])
+    make_capability(world_b.tenant, world_b.team, name="Beta Streams", tags=["streams"])
+    client = api(world_a, "member")
+    for name, expected in (("helm", ["helm-charts"]), ("streams", []), ("nope", [])):
+        response = client.get(URL, {"tag": name})
+        assert response.status_code == 200, name
+        assert [c["slug"] for c in response.json()["results"]] == expected, name
+    assert client.get(URL, {"tag": "kaf\x00ka"}).status_code == 400

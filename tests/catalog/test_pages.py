@@ -185,3 +185,11 @@ def test_my_teams_view_lists_only_my_teams_capabilities(world_a, login):
     assert "Ours" in page and "Theirs" not in page
     with tenant_context(world_a.tenant):
         assert Capability.objects.count() == 2
+
+
+def test_tag_filter_with_an_unknown_name_shows_no_cards_and_a_nul_is_ignored(catalog, login):
+    client = login(catalog.member)
+    page = client.get("/t/alpha/catalog/", {"tag": "nope"})
+    assert page.status_code == 200 and page.text.count("capability-card") == 0
+    page = client.get("/t/alpha/catalog/", {"tag": "kaf\x00ka"})  # the form drops the invalid field
+    assert page.status_code == 200 and page.text.count("capability-card") == 2
