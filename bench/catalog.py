@@ -62,6 +62,12 @@ FROM (
 ) tg WHERE tg.id = c.id
 """
 
+# The document's lexemes one per row, as catalog.search.refresh writes them.
+TERMS_SQL = """
+INSERT INTO catalog_searchterm (tenant_id, capability_id, term)
+SELECT tenant_id, id, unnest(tsvector_to_array(search_vector)) FROM catalog_capability WHERE tenant_id = %(t)s
+"""
+
 
 def generate(db: str, n: int) -> common.World:
     """Tenant, teams and people through the ORM; capabilities, tags, links and dependencies in SQL."""
@@ -165,6 +171,7 @@ def generate(db: str, n: int) -> common.World:
             params,
         )
         conn.execute(SEARCH_SQL, params)
+        conn.execute(TERMS_SQL, params)
         conn.commit()
     # The facet counts the services keep, computed once for the bulk-loaded tenant (as the app role).
     from django.db import transaction
@@ -183,16 +190,23 @@ def check_consistency(db: str, world: common.World) -> str:
     """Stored search documents equal what the service would write (a sample, recomputed by it); the
     stored facet counts equal a recount."""
     from catalog import facets, search
-    from catalog.models import Capability, CapabilityDependency, CapabilityLink
+    from catalog.models import Capability, CapabilityDependency, CapabilityLink, SearchTerm
     from portal.tenancy.context import tenant_context
+
+    def terms(pks) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {pk: set() for pk in pks}
+        for pk, term in SearchTerm.objects.filter(capability_id__in=pks).values_list("capability_id", "term"):
+            found[pk].add(term)
+        return found
 
     common.use_database(db)
     with tenant_context(world.tenant):
         sample = list(Capability.objects.order_by("?")[:20])
-        before = {c.pk: c.search_vector for c in sample}
+        before = {c.pk: (c.search_vector, terms([c.pk])[c.pk]) for c in sample}
         for capability in sample:
             search.refresh(capability)
-        after = dict(Capability.objects.filter(pk__in=before).values_list("pk", "search_vector"))
+        vectors = dict(Capability.objects.filter(pk__in=before).values_list("pk", "search_vector"))
+        after = {pk: (vectors[pk], found) for pk, found in terms(list(before)).items()}
         same = sum(before[pk] == after[pk] for pk in before)
         caps = Capability.objects.count()
         links = CapabilityLink.objects.count() + CapabilityDependency.objects.count()
@@ -200,7 +214,7 @@ def check_consistency(db: str, world: common.World) -> str:
         exact = facet_rows == facets.recount()
     return (
         f"{caps:,} capabilities, {links:,} links+dependencies; "
-        f"search documents {same}/{len(before)} = refresh(); "
+        f"search documents and terms {same}/{len(before)} = refresh(); "
         f"facet counts ({len(facet_rows):,} values) = recount: {'yes' if exact else 'NO'}"
     )
 

@@ -151,6 +151,33 @@ class FacetCount(TenantOwnedModel):
         return f"{self.kind}={self.value}: {self.count}"
 
 
+class SearchTerm(TenantOwnedModel):
+    """One lexeme of a capability's stored search document (PostgreSQL only; catalog.search).
+
+    Row-level security keeps PostgreSQL from using the GIN index for `@@`: the operator is not leakproof,
+    so it runs on every row of the tenant after the policy (a full scan per search, 17 ms at 20,000
+    capabilities). Text equality and the pattern comparisons `~>=~` `~<~` are leakproof, so a B-tree over
+    these rows finds the capabilities whose documents hold a word or a word's prefix through an index; the
+    exact match and the rank are then computed for those rows only. Written with the document, in the same
+    statement group (`search.refresh`), so it never disagrees with it.
+    """
+
+    capability = models.ForeignKey("Capability", on_delete=models.CASCADE, related_name="+")
+    term = models.TextField()
+
+    class Meta:
+        indexes = [
+            # text_pattern_ops: byte-wise order whatever the database collation, so a prefix is a range.
+            # (Operator classes are PostgreSQL's; other databases get a plain index.)
+            models.Index(
+                fields=["tenant", "term"], opclasses=["int8_ops", "text_pattern_ops"], name="search_term_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
 class CapabilityDependency(TenantOwnedModel):
     """`capability` depends on `depends_on` (both in the same tenant)."""
 
