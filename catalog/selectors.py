@@ -217,13 +217,19 @@ def facets(membership: Membership | None) -> Facets:
     the team-restricted ones this member may see are few and counted here, each once."""
     counts = catalog_facets.stored(filters=True) if membership is not None else {}
     restricted = visible_capabilities(membership).exclude(visibility=Visibility.TENANT)
-    extra: Counter = Counter()
+    # One row per restricted capability and tag (one query for both): no name, since its words (search's
+    # vocabulary) are counted tenant-wide already.
+    rows: dict[int, tuple[dict, list[str]]] = {}
     for row in restricted.values(
-        "archived", "visibility", "owner_team_id", "category", "lifecycle", "status"
-    ):  # no name: its words (search's vocabulary) are counted tenant-wide already
-        extra.update(catalog_facets.contribution({**row, "visibility": Visibility.TENANT}, ()))
-    tagged = CapabilityTag.objects.filter(capability__in=restricted.values("pk"))
-    extra.update((FacetKind.TAG, name) for name in tagged.values_list("tag__name", flat=True))
+        "pk", "archived", "visibility", "owner_team_id", "category", "lifecycle", "status", "tags__name"
+    ):
+        tag = row.pop("tags__name")
+        _, tags = rows.setdefault(row.pop("pk"), (row, []))
+        if tag is not None:
+            tags.append(tag)
+    extra: Counter = Counter()
+    for row, tags in rows.values():
+        extra.update(catalog_facets.contribution({**row, "visibility": Visibility.TENANT}, tags))
     for key, n in extra.items():
         counts[key] = counts.get(key, 0) + n
     by_kind: dict[str, dict[str, int]] = {}

@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from portal.tenancy.context import tenant_context, user_context
-from portal.tenancy.selectors import membership_for
+from portal.tenancy.selectors import membership_for, memberships_of
 
 TENANT_PATH = re.compile(r"^/t/(?P<slug>[-a-zA-Z0-9_]+)/")
 SESSION_KEY = "agora_tenant"
@@ -39,7 +39,10 @@ class TenantMiddleware:
             return self._serve(request, membership, user_id)
         if user_id is None:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        membership = membership_for(slug=match["slug"], user_id=user_id)
+        # All of the user's memberships in one query (a person belongs to a few tenants): the current one
+        # among them, and the header's tenant switcher reads the same list instead of asking again.
+        request.memberships = memberships_of(user_id)
+        membership = next((m for m in request.memberships if m.tenant.slug == match["slug"]), None)
         if membership is None:
             raise Http404("No such tenant.")
         if request.session.get(SESSION_KEY) != membership.tenant.slug:

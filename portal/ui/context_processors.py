@@ -27,5 +27,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             except NoReverseMatch:
                 continue
             nav.append({"label": item.label, "url": url, "active": request.path.startswith(url)})
-    # Lazy: evaluated (one query) only when the header renders the switcher.
-    return {"nav": nav, "tenant_choices": lambda: memberships_of(user.pk)}
+    # Tenant pages: the list the tenant middleware loaded. Elsewhere lazy: one query, only when the header
+    # renders the switcher.
+    loaded = getattr(request, "memberships", None)
+    return {"nav": nav, "tenant_choices": loaded if loaded is not None else lambda: memberships_of(user.pk)}
