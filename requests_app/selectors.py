@@ -102,28 +102,34 @@ def request_detail(membership: Membership | None, *, number: int) -> FeatureRequ
     )
 
 
-def request_to_vote_on(membership: Membership | None, *, number: int) -> FeatureRequest | None:
+def request_to_vote_on(
+    membership: Membership | None, *, number: int, lock: bool = False, for_answer: bool = False
+) -> FeatureRequest | None:
     """Request `number` if the member may see it (else None, a 404), for a vote or unvote.
 
-    The rule of `visible_requests`, decided for one row: the request with its capability's visibility in
-    one small query, then `may_see_capability`, which asks the database again only for a team-restricted
+    The rule of `visible_requests`, decided for one row: the request with its capability in one small
+    query, then `may_see_capability`, which asks the database again only for a team-restricted
     capability. Building `visible_requests`' nested subqueries was half of a vote's time; none of the
-    card's joins either, since the vote service locks and reads the row it writes anyway (the answer is
-    built from that row). `tests/requests_app/test_vote_queries.py` checks both rules agree.
+    card's joins either. `lock`: the vote services' read, inside their transaction, which locks the
+    request row (`of=("self",)`: never the joined ones) and reads all of it (`for_answer`: with the author
+    the vote's answer shows), so one statement finds, checks and locks the row the vote writes.
+    `tests/requests_app/test_vote_queries.py` checks this rule agrees with the board's.
     """
     if membership is None:
         return None
-    found = (
-        FeatureRequest.objects.filter(number=number)
-        .select_related("capability")
-        .only("pk", "number", "capability__visibility")
-        .first()
-    )
-    if found is None:
+    found = FeatureRequest.objects.filter(number=number).select_related("capability")
+    if lock:
+        found = found.select_for_update(of=("self",))
+        if for_answer:
+            found = found.select_related("capability", "author")
+    else:
+        found = found.only("pk", "number", "capability__visibility")
+    row = found.first()
+    if row is None:
         return None
-    if found.capability is not None and not may_see_capability(membership, found.capability):
+    if row.capability is not None and not may_see_capability(membership, row.capability):
         return None
-    return found
+    return row
 
 
 def comments_for(membership: Membership | None, feature_request: FeatureRequest) -> list[Comment]:

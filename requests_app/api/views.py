@@ -40,7 +40,7 @@ from requests_app.api.serializers import (
 from requests_app.models import FeatureRequest, StatusChange
 from requests_app.permissions import can_triage
 from requests_app.services.merge import merge_target_refusal
-from requests_app.services.votes import vote_cast
+from requests_app.services.votes import vote_cast_on, vote_remove_on
 
 
 @extend_schema_view(
@@ -133,14 +133,10 @@ class FeatureRequestViewSet(
 
     # -- votes -----------------------------------------------------------------------------------------
 
-    def _vote_target(self) -> FeatureRequest:
-        """The request to vote on, 404 unless the caller may see it: a visibility check only, since votes
-        are the most frequent write and the vote service locks and reads the row it writes anyway."""
-        found = selectors.request_to_vote_on(self.membership, number=int(self.kwargs["number"]))
-        if found is None:
-            raise Http404("No such request.")
-        self.check_object_permissions(self.request, found)
-        return found
+    def _admit_vote(self) -> None:
+        """The hourly vote limit, counted by the vote services once the request is known visible (a 404
+        uses none of it) and before they write."""
+        consume(self.membership, "vote")
 
     @extend_schema(
         request=None,
@@ -155,9 +151,10 @@ class FeatureRequestViewSet(
     @action(detail=True, methods=["post"])
     def vote(self, request: Request, number: str | None = None) -> Response:
         """Vote for the request. Idempotent: voting again keeps one vote."""
-        feature_request = self._vote_target()
-        consume(self.membership, "vote")
-        result = vote_cast(membership=self.membership, feature_request=feature_request)
+        # Votes are the most frequent write: the service finds, locks and checks the row in one read.
+        result = vote_cast_on(membership=self.membership, number=int(number), admit=self._admit_vote)
+        if result is None:
+            raise Http404("No such request.")
         # The row the vote locked and wrote, counts included; not read again through the board's selector.
         voted = result.request
         voted.my_vote = True  # the caller's vote exists now, new or not
@@ -178,9 +175,9 @@ class FeatureRequestViewSet(
     @vote.mapping.delete
     def unvote(self, request: Request, number: str | None = None) -> Response:
         """Take your vote back while voting is open. Idempotent."""
-        feature_request = self._vote_target()
-        consume(self.membership, "vote")
-        services.vote_remove(membership=self.membership, feature_request=feature_request)
+        removed = vote_remove_on(membership=self.membership, number=int(number), admit=self._admit_vote)
+        if removed is None:
+            raise Http404("No such request.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

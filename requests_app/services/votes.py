@@ -14,6 +14,7 @@ written, so callers can answer from it instead of reading the request again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -26,6 +27,7 @@ from portal.plugins.api import Membership
 from requests_app import trending
 from requests_app.models import FeatureRequest, Vote
 from requests_app.permissions import can_participate, can_triage
+from requests_app.selectors import request_to_vote_on
 from requests_app.services import common
 from requests_app.services.common import require
 from requests_app.workflow import LABELS
@@ -101,6 +103,41 @@ def add_vote_locked(
     return True
 
 
+def _nothing() -> None:
+    return None
+
+
+@transaction.atomic
+def vote_cast_on(
+    *, membership: Membership, number: int, admit: Callable[[], None] = _nothing
+) -> VoteResult | None:
+    """`vote_cast` for request `number`, found, locked and checked for visibility in one read
+    (`selectors.request_to_vote_on`); None when the member cannot see it. `admit` runs once the request
+    is known visible and before anything is written (the API's rate limit: a 404 uses none of it); what
+    it raises refuses the vote."""
+    locked = request_to_vote_on(membership, number=number, lock=True, for_answer=True)
+    if locked is None:
+        return None
+    require(can_participate(membership), "Viewers cannot vote.")
+    admit()
+    _require_open(locked)
+    return VoteResult(created=add_vote_locked(locked, user_id=membership.user_id), request=locked)
+
+
+@transaction.atomic
+def vote_remove_on(
+    *, membership: Membership, number: int, admit: Callable[[], None] = _nothing
+) -> bool | None:
+    """`vote_remove` for request `number` (see `vote_cast_on`); None when the member cannot see it."""
+    locked = request_to_vote_on(membership, number=number, lock=True)
+    if locked is None:
+        return None
+    require(can_participate(membership), "Viewers cannot vote.")
+    admit()
+    _require_open(locked)
+    return _remove_locked(locked, user_id=membership.user_id)
+
+
 @transaction.atomic
 def _vote(membership: Membership, feature_request: FeatureRequest, *, for_answer: bool) -> VoteResult:
     require(can_participate(membership), "Viewers cannot vote.")
@@ -126,8 +163,13 @@ def vote_remove(*, membership: Membership, feature_request: FeatureRequest) -> b
     require(can_participate(membership), "Viewers cannot vote.")
     locked = _lock(feature_request)
     _require_open(locked)
+    return _remove_locked(locked, user_id=membership.user_id)
+
+
+def _remove_locked(locked: FeatureRequest, *, user_id: int) -> bool:
+    """Delete the person's vote on a request the caller holds locked; False when there was none."""
     with connection.cursor() as cursor:
-        cursor.execute(_vote_sql(_DELETE_VOTE), [locked.tenant_id, locked.pk, membership.user_id])
+        cursor.execute(_vote_sql(_DELETE_VOTE), [locked.tenant_id, locked.pk, user_id])
         row = cursor.fetchone()
     if row is None:
         return False
