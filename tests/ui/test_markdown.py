@@ -52,3 +52,13 @@ def test_markdown_still_renders_what_people_write():
 def test_template_filter_outputs_sanitised_html_unescaped():
     out = Template("{{ text|markdown }}").render(Context({"text": "*hi* <script>x</script>"}))
     assert "<em>hi</em>" in out and "<script" not in out
+
+
+def test_a_text_is_rendered_once_and_every_text_as_itself():
+    """Rendering is remembered per text (request bodies render on every vote's answer and page view);
+    the key is the whole text, so an edited text never gets the HTML of its earlier version."""
+    first = render_markdown("Needs **Avro** schemas.")
+    assert render_markdown("Needs **Avro** schemas.") is first
+    edited = render_markdown("Needs **Protobuf** schemas.")
+    assert "<strong>Protobuf</strong>" in edited and "Avro" not in edited
+    assert "<strong>Avro</strong>" in first
