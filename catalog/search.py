@@ -12,9 +12,10 @@ LIKE), so every predicate is evaluated per row, and pg_trgm's was 90% of a searc
 (`SearchTerm`): a search of plain words first finds its matches there through a B-tree (equality and
 byte-wise ranges, which are leakproof), and the rank runs on those rows only. That path finds words and
 their beginnings ("kaf" finds Kafka), and fragments of name words through the close spellings ("flow" is
-close to "airflow"). Text with search syntax (quotes, `-word`, `or`), words PostgreSQL's parser splits
-and text of stop words only keep the full scan, which also matches names containing the text ("ours"
-finds "Ours"). Ranking: full-text rank plus name similarity.
+close to "airflow"). Words PostgreSQL's parser splits and text of stop words only keep the full scan,
+which also matches names containing the text ("ours" finds "Ours"). Search syntax (a "quoted phrase",
+`-word`, `or`) is taken literally: the websearch query alone, without prefixes and typos, so an excluded
+word stays excluded. Ranking: full-text rank plus name similarity.
 
 SQLite (the demo default): every typed word must appear somewhere in the same fields (name, summary,
 description, category, tags), in any order ("namespaces quota" finds a capability with "quota" in its summary
@@ -86,7 +87,7 @@ def apply(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:
         matches = Q(search_vector=query) | Q(name__icontains=text)
         text_rank = SearchRank(F("search_vector"), query)
         words = [w.lower() for w in _words(text)][:MAX_WORDS]
-        if words:
+        if words and not SYNTAX.search(text):
             # Each word as a prefix (results while the last word is still typed: "kaf") or as one of the
             # names' words it is a typo of ("kafak" -> kafka), all words required.
             close = facets.similar_words(words, threshold=TRIGRAM_THRESHOLD, limit=TYPO_SPELLINGS)
@@ -94,7 +95,7 @@ def apply(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:
             spelled = SearchQuery(" & ".join(f"({e})" for e in either), config=CONFIG, search_type="raw")
             matches |= Q(search_vector=spelled)
             text_rank = text_rank + SearchRank(F("search_vector"), spelled)
-            if PLAIN.fullmatch(text) and "or" not in words:
+            if PLAIN.fullmatch(text):
                 narrowed = _matches_by_terms(qs, words, close)
                 if narrowed is not None:
                     qs, matches = narrowed, Q()
@@ -110,6 +111,10 @@ def apply(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:
     return apply_words(qs, text)
 
 
+# Websearch syntax: a quoted phrase, an excluded word (`-word`), `or` between words. Such text is taken
+# literally: the spelled query (each word as a prefix or a typo, all required) would match what the syntax
+# excludes ("kafka -connect" found Kafka Connect) and turn a phrase into loose words.
+SYNTAX = re.compile(r'"|(?:^|\s)-\w|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
 PLAIN = re.compile(r"[^\W_]+(\s+[^\W_]+)*")  # letters and digits between spaces: no search syntax
 
 

@@ -101,6 +101,11 @@ def test_search_syntax_and_stop_words_keep_the_full_scan(corpus):
             query = str(selectors.capability_list(membership, q=text).query)
             assert "catalog_searchterm" not in query, text
         assert found(membership, '"kafka topics"') == ["Kafka Topics", "Schema Registry"]
+        # Syntax is taken literally: an excluded word stays excluded, `or` widens.
+        excluded = found(membership, "kafka -connect")
+        assert "Kafka Connect" not in excluded and {"Kafka Topics", "Schema Registry"} <= set(excluded)
+        assert {"Kafka Topics", "Kafka Connect", "Global DNS"} <= set(found(membership, "kafka or dns"))
+        assert found(membership, "kafka -connect -schemas") == ["Kafka Topics"]
         assert found(membership, "for") == []  # a stop word: no full-text match, no name containing it
 
 
