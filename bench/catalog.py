@@ -62,12 +62,6 @@ FROM (
 ) tg WHERE tg.id = c.id
 """
 
-# The document's lexemes one per row, as catalog.search.refresh writes them.
-TERMS_SQL = """
-INSERT INTO catalog_searchterm (tenant_id, capability_id, term)
-SELECT tenant_id, id, unnest(tsvector_to_array(search_vector)) FROM catalog_capability WHERE tenant_id = %(t)s
-"""
-
 
 def generate(db: str, n: int) -> common.World:
     """Tenant, teams and people through the ORM; capabilities, tags, links and dependencies in SQL."""
@@ -171,7 +165,9 @@ def generate(db: str, n: int) -> common.World:
             params,
         )
         conn.execute(SEARCH_SQL, params)
-        conn.execute(TERMS_SQL, params)
+        from catalog.search import TERMS_FROM_DOCUMENTS  # the lexemes one per row, as refresh() writes them
+
+        conn.execute(TERMS_FROM_DOCUMENTS + "tenant_id = %(t)s", params)
         conn.commit()
     # The facet counts the services keep, computed once for the bulk-loaded tenant (as the app role).
     from django.db import transaction

@@ -67,14 +67,20 @@ def refresh(capability: Capability) -> None:
     )
     # The document's lexemes as rows, replaced in one statement (row-level security keeps it in the tenant).
     with connection.cursor() as cursor:
-        cursor.execute(TERMS_SQL, {"id": capability.pk})
+        cursor.execute(
+            "WITH gone AS (DELETE FROM catalog_searchterm WHERE capability_id = %(id)s) "  # nosec B608: constants only
+            + TERMS_FROM_DOCUMENTS
+            + "id = %(id)s",
+            {"id": capability.pk},
+        )
 
 
-TERMS_SQL = """
-WITH gone AS (DELETE FROM catalog_searchterm WHERE capability_id = %(id)s)
-INSERT INTO catalog_searchterm (tenant_id, capability_id, term)
-SELECT tenant_id, id, unnest(tsvector_to_array(search_vector)) FROM catalog_capability WHERE id = %(id)s
-"""
+# SearchTerm rows from stored documents, for the capabilities the appended condition picks (a bulk load in
+# bench/catalog.py uses it too, so its rows are exactly what `refresh` writes).
+TERMS_FROM_DOCUMENTS = (
+    "INSERT INTO catalog_searchterm (tenant_id, capability_id, term) "
+    "SELECT tenant_id, id, unnest(tsvector_to_array(search_vector)) FROM catalog_capability WHERE "
+)
 
 
 def apply(qs: QuerySet[Capability], text: str) -> QuerySet[Capability]:

@@ -103,47 +103,63 @@ def add_vote_locked(
     return True
 
 
-def _nothing() -> None:
-    return None
+def _cast(locked: FeatureRequest, *, user_id: int, admit: Callable[[], None] | None = None) -> VoteResult:
+    """The vote on a request the caller holds locked: `admit` (the API's rate limit; what it raises
+    refuses the vote), voting still open, then the write."""
+    if admit is not None:
+        admit()
+    _require_open(locked)
+    return VoteResult(created=add_vote_locked(locked, user_id=user_id), request=locked)
+
+
+def _uncast(locked: FeatureRequest, *, user_id: int, admit: Callable[[], None] | None = None) -> bool:
+    """Take the person's vote off a request the caller holds locked (`admit` as for `_cast`); False when
+    there was none."""
+    if admit is not None:
+        admit()
+    _require_open(locked)
+    with connection.cursor() as cursor:
+        cursor.execute(_vote_sql(_DELETE_VOTE), [locked.tenant_id, locked.pk, user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    (weight,) = row
+    FeatureRequest.objects.filter(pk=locked.pk).update(
+        vote_count=F("vote_count") - 1, trend_score=F("trend_score") - weight
+    )
+    return True
 
 
 @transaction.atomic
 def vote_cast_on(
-    *, membership: Membership, number: int, admit: Callable[[], None] = _nothing
+    *, membership: Membership, number: int, admit: Callable[[], None] | None = None
 ) -> VoteResult | None:
     """`vote_cast` for request `number`, found, locked and checked for visibility in one read
     (`selectors.request_to_vote_on`); None when the member cannot see it. `admit` runs once the request
-    is known visible and before anything is written (the API's rate limit: a 404 uses none of it); what
-    it raises refuses the vote."""
+    is known visible and before anything is written (the API's rate limit: a 404 uses none of it)."""
     locked = request_to_vote_on(membership, number=number, lock=True, for_answer=True)
     if locked is None:
         return None
     require(can_participate(membership), "Viewers cannot vote.")
-    admit()
-    _require_open(locked)
-    return VoteResult(created=add_vote_locked(locked, user_id=membership.user_id), request=locked)
+    return _cast(locked, user_id=membership.user_id, admit=admit)
 
 
 @transaction.atomic
 def vote_remove_on(
-    *, membership: Membership, number: int, admit: Callable[[], None] = _nothing
+    *, membership: Membership, number: int, admit: Callable[[], None] | None = None
 ) -> bool | None:
     """`vote_remove` for request `number` (see `vote_cast_on`); None when the member cannot see it."""
     locked = request_to_vote_on(membership, number=number, lock=True)
     if locked is None:
         return None
     require(can_participate(membership), "Viewers cannot vote.")
-    admit()
-    _require_open(locked)
-    return _remove_locked(locked, user_id=membership.user_id)
+    return _uncast(locked, user_id=membership.user_id, admit=admit)
 
 
 @transaction.atomic
 def _vote(membership: Membership, feature_request: FeatureRequest, *, for_answer: bool) -> VoteResult:
     require(can_participate(membership), "Viewers cannot vote.")
-    locked = _lock(feature_request, for_answer=for_answer)
-    _require_open(locked)
-    return VoteResult(created=add_vote_locked(locked, user_id=membership.user_id), request=locked)
+    return _cast(_lock(feature_request, for_answer=for_answer), user_id=membership.user_id)
 
 
 def vote_cast(*, membership: Membership, feature_request: FeatureRequest) -> VoteResult:
@@ -161,23 +177,7 @@ def vote_add(*, membership: Membership, feature_request: FeatureRequest) -> bool
 def vote_remove(*, membership: Membership, feature_request: FeatureRequest) -> bool:
     """Take one's vote back while voting is open. Idempotent (False when there was no vote)."""
     require(can_participate(membership), "Viewers cannot vote.")
-    locked = _lock(feature_request)
-    _require_open(locked)
-    return _remove_locked(locked, user_id=membership.user_id)
-
-
-def _remove_locked(locked: FeatureRequest, *, user_id: int) -> bool:
-    """Delete the person's vote on a request the caller holds locked; False when there was none."""
-    with connection.cursor() as cursor:
-        cursor.execute(_vote_sql(_DELETE_VOTE), [locked.tenant_id, locked.pk, user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    (weight,) = row
-    FeatureRequest.objects.filter(pk=locked.pk).update(
-        vote_count=F("vote_count") - 1, trend_score=F("trend_score") - weight
-    )
-    return True
+    return _uncast(_lock(feature_request), user_id=membership.user_id)
 
 
 @transaction.atomic
